@@ -1,0 +1,107 @@
+"""Time per question of the matcher, at the shipped size and grown to 1,000 and 10,000 entries.
+
+Run: .venv/bin/python benchmarks/matching.py [--repeat N]
+
+Synthetic entries copy the shape of the shipped ones (same number of phrasings, same common
+words such as "token", "cost", "per user") and add a few invented topic words of their own,
+so that a bigger knowledge base has both more rare vocabulary and longer postings for common
+words, as a real one would. The questions are the labelled dev questions (shared/eval) when
+present, else every entry's own question, plus a typo'd copy of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from pathlib import Path
+
+from knowledge import loader
+from knowledge.entries import Entry
+from knowledge.matching import build_index, search
+
+DEV_QUESTIONS = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "dev-questions.yml"
+SYLLABLES = "ka lo mi ne ru sa te vi zo qua bel dor fin gar hul jex kor lun mav nix".split()
+
+
+def synthetic_entries(base: tuple[Entry, ...], count: int, seed: int = 7) -> list[Entry]:
+    """`count` invented entries shaped like `base`, deterministic for a given seed."""
+    rng = random.Random(seed)
+    made = []
+    for number in range(count):
+        model = base[number % len(base)]
+        topic = [
+            "".join(rng.choice(SYLLABLES) for _ in range(3)) for _ in range(3)
+        ]
+        phrasings = []
+        for phrasing in model.phrasings:
+            words = phrasing.split()
+            # Swap a third of the words for this entry's invented topic words.
+            for position in rng.sample(range(len(words)), k=max(1, len(words) // 3)):
+                words[position] = rng.choice(topic)
+            phrasings.append(" ".join(words))
+        made.append(
+            model.model_copy(
+                update={
+                    "id": f"synthetic-{number:05d}",
+                    "question": phrasings[0],
+                    "alt_questions": list(dict.fromkeys(phrasings[1:])) or [phrasings[0] + " ?"],
+                }
+            )
+        )
+    return made
+
+
+def questions() -> list[str]:
+    if DEV_QUESTIONS.exists():
+        asked = [q.text for q in loader.load_labelled_questions(DEV_QUESTIONS)]
+    else:
+        asked = [entry.question for entry in loader.load_knowledge_base().entries]
+    rng = random.Random(11)
+    typos = []
+    for text in asked:
+        chars = list(text)
+        position = rng.randrange(len(chars))
+        chars.insert(position, chars[position])
+        typos.append("".join(chars))
+    return asked + typos
+
+
+def measure(entries: list[Entry], asked: list[str], repeat: int) -> tuple[float, float, float]:
+    started = time.perf_counter()
+    index = build_index(entries)
+    build_seconds = time.perf_counter() - started
+    for text in asked:  # warm the typo-correction cache, as a running server would be
+        search(index, text)
+    times = []
+    for _ in range(repeat):
+        for text in asked:
+            started = time.perf_counter()
+            search(index, text)
+            times.append(time.perf_counter() - started)
+    times.sort()
+    p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
+    return build_seconds, statistics.median(times), p99
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="passes over the questions")
+    args = parser.parse_args()
+    shipped = loader.load_knowledge_base().entries
+    asked = questions()
+    print(f"{len(asked)} questions x {args.repeat} passes per size")
+    print(f"{'entries':>8} {'phrasings':>10} {'build s':>8} {'median ms':>10} {'p99 ms':>8}")
+    for size in (len(shipped), 1_000, 10_000):
+        entries = list(shipped) + synthetic_entries(shipped, max(0, size - len(shipped)))
+        phrasings = sum(len(entry.phrasings) for entry in entries)
+        build, median, p99 = measure(entries, asked, args.repeat)
+        print(
+            f"{len(entries):>8} {phrasings:>10} {build:>8.2f} {median * 1000:>10.3f} "
+            f"{p99 * 1000:>8.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The shell: command line, Slack listeners, rendering, storage and settings."""

@@ -1,0 +1,60 @@
+"""The `tokenbot` command line: one parser, one sub-command module per surface.
+
+Errors from the core packages are shown as one line on stderr with a non-zero exit;
+nothing the user types produces a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from calculators.errors import CalculatorError
+from knowledge.errors import KnowledgeError
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error message (no usage dump) and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from bot import cli_estimate, cli_knowledge
+
+    parser = _Parser(
+        prog="tokenbot",
+        description="Genesys Cloud AI Experience tokens: answers and estimates.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+    cli_estimate.register(commands)
+    cli_knowledge.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except (CalculatorError, KnowledgeError) as exc:
+        print(f"tokenbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); that is not an error worth a traceback.
+        sys.stderr.close()
+        return EXIT_OK
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""`tokenbot ask`, `tokenbot kb check` and `tokenbot kb eval`: the knowledge base on a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bot import text
+from knowledge import loader
+from knowledge.checks import Severity, check_knowledge_base
+from knowledge.entries import Entry
+from knowledge.evaluation import Report, Verdict, evaluate
+from knowledge.loader import KnowledgeBase
+from knowledge.matching import Index, Match, build_index, search
+
+NOT_FOUND = (
+    "I don't know that one yet, so I won't guess. Try rephrasing with the feature's name "
+    "(STA, Agent Copilot, virtual agent...), or see `tokenbot --help` (in Slack: `/tokens help`)."
+)
+OUT_OF_SCOPE = (
+    "That sounds like an authentication or platform token (OAuth, Slack, API, JWT...). "
+    "I only answer questions about Genesys Cloud AI Experience tokens."
+)
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    """Add `ask` and `kb` to the command line."""
+    ask = commands.add_parser(
+        "ask",
+        help="answer a question about AI Experience tokens from the knowledge base",
+        description="Answer a question from the knowledge base. Use '-' to read one question "
+        "per line from standard input.",
+    )
+    ask.add_argument("question", nargs="+", help="the question, or '-' for standard input")
+    ask.add_argument("--json", action="store_true", help="print JSON (one object per question)")
+    ask.set_defaults(run=_run_ask)
+
+    kb = commands.add_parser("kb", help="check or evaluate the knowledge base")
+    actions = kb.add_subparsers(dest="kb_command", metavar="ACTION", parser_class=type(kb))
+    actions.required = True
+
+    check = actions.add_parser("check", help="validate every entry, topic and phrasing")
+    check.add_argument("--faq", type=Path, default=loader.FAQ_DIR, help="FAQ directory")
+    check.add_argument("--cards", type=Path, default=loader.CARDS_DIR, help="rate-card directory")
+    check.add_argument(
+        "--topics", type=Path, default=loader.TOPICS_FILE, help="required topics (YAML)"
+    )
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument("--json", action="store_true", help="print JSON")
+    check.set_defaults(run=_run_check)
+
+    run_eval = actions.add_parser("eval", help="measure matching on a labelled question file")
+    run_eval.add_argument("file", type=Path, help="labelled questions (eval/dev-questions.yml)")
+    run_eval.add_argument(
+        "--keep-own-text",
+        action="store_true",
+        help="do not remove the questions' own texts from the knowledge base first",
+    )
+    run_eval.add_argument("--json", action="store_true", help="print JSON")
+    run_eval.add_argument("--show", action="store_true", help="list every miss and wrong answer")
+    run_eval.set_defaults(run=_run_eval)
+
+
+# --- ask -------------------------------------------------------------------------------------
+
+
+def match_json(question: str, match: Match, entry: Entry | None) -> dict[str, Any]:
+    """The JSON shape of one answer (also used line by line for `ask --json -`)."""
+    result: dict[str, Any] = {
+        "question": question,
+        "answered": match.answered,
+        "id": match.entry_id,
+        "score": match.score,
+        "suggestions": [s.entry_id for s in match.suggestions],
+        "out_of_scope": match.out_of_scope,
+    }
+    if entry is not None:
+        result["entry"] = {
+            "question": entry.question,
+            "summary": entry.summary,
+            "answer": entry.answer,
+            "confidence": entry.confidence.value,
+            "reference": entry.reference,
+            "sources": [
+                {"url": str(s.url), "title": s.title, "official": s.official}
+                for s in entry.sources
+            ],
+        }
+    return result
+
+
+def _run_ask(args: argparse.Namespace) -> int:
+    kb = loader.load_knowledge_base()
+    index = build_index(kb.entries)
+    if args.question == ["-"]:
+        for line in sys.stdin:
+            if line.strip():
+                _answer(kb, index, line.strip(), args.json)
+        return 0
+    _answer(kb, index, " ".join(args.question), args.json)
+    return 0
+
+
+def _answer(kb: KnowledgeBase, index: Index, question: str, as_json: bool) -> None:
+    match = search(index, question)
+    entry = kb.get(match.entry_id) if match.entry_id else None
+    if as_json:
+        print(json.dumps(match_json(question, match, entry), ensure_ascii=False), flush=True)
+    else:
+        print(render_match(kb, match, entry))
+
+
+def render_match(kb: KnowledgeBase, match: Match, entry: Entry | None) -> str:
+    """An answer, the "did you mean" list, or the honest not-found message, for a terminal."""
+    if match.out_of_scope:
+        return OUT_OF_SCOPE
+    if entry is None:
+        choices = [kb.get(s.entry_id) for s in match.suggestions]
+        if not choices:
+            return NOT_FOUND
+        lines = ["I'm not sure which of these you mean:"]
+        lines += [f"  - {c.question}   (tokenbot ask {c.question!r})" for c in choices if c]
+        return "\n".join(lines)
+    lines = [entry.question, "", text.markdown_to_plain(entry.answer), "", "Sources:"]
+    for source in entry.sources:
+        mark = "official" if source.official else "copy/community"
+        lines.append(f"  - {source.title} ({mark})\n    {source.url}")
+    lines.append(f"Confidence: {text.describe_confidence(entry.confidence)}")
+    lines.append(entry.reference)
+    others = [kb.get(s.entry_id) for s in match.suggestions]
+    if others:
+        lines.append("See also: " + "; ".join(o.question for o in others if o))
+    return "\n".join(lines)
+
+
+# --- kb check --------------------------------------------------------------------------------
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    cards = loader.load_cards(args.cards)
+    entries, load_problems = loader.scan_entries(
+        args.faq, cards[loader.DEFAULT_CARD].placeholders()
+    )
+    topics = loader.load_topics(args.topics)
+    problems = check_knowledge_base(entries, topics, dt.date.today(), load_problems)
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    failed = bool(errors) or (args.strict and bool(problems))
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "ok": not failed,
+                    "entries": len(entries),
+                    "phrasings": sum(len(e.phrasings) for e in entries),
+                    "cards": sorted(cards),
+                    "problems": [
+                        {"severity": p.severity.value, "where": p.where, "message": p.message}
+                        for p in problems
+                    ],
+                },
+                indent=2,
+            )
+        )
+    else:
+        for problem in problems:
+            print(problem, file=sys.stderr if problem.severity is Severity.ERROR else sys.stdout)
+        verdict = "FAILED" if failed else "ok"
+        print(
+            f"kb check {verdict}: {len(entries)} entries, "
+            f"{sum(len(e.phrasings) for e in entries)} phrasings, {len(cards)} rate cards, "
+            f"{len(errors)} errors, {len(problems) - len(errors)} warnings"
+        )
+    return 1 if failed else 0
+
+
+# --- kb eval ---------------------------------------------------------------------------------
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    kb = loader.load_knowledge_base()
+    questions = loader.load_labelled_questions(args.file)
+    unknown = sorted({q.expect for q in questions if q.expect and kb.get(q.expect) is None})
+    if unknown:
+        print(f"tokenbot: {args.file}: expects entries that do not exist: {', '.join(unknown)}",
+              file=sys.stderr)
+        return 2
+    report = evaluate(kb.entries, questions, time.perf_counter, leave_out=not args.keep_own_text)
+    if args.json:
+        print(json.dumps(report_json(report), indent=2))
+    else:
+        print(render_report(report, show=args.show))
+    return 0
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    return {
+        "in_scope": report.in_scope,
+        "out_of_scope": report.out_of_scope,
+        "counts": {verdict.value: report.count(verdict) for verdict in Verdict},
+        "shares": {verdict.value: round(report.share(verdict), 4) for verdict in Verdict},
+        "median_ms": round(report.median_seconds * 1000, 3),
+        "p99_ms": round(report.p99_seconds * 1000, 3),
+        "outcomes": [
+            {
+                "question": o.question.text,
+                "expect": o.question.expect,
+                "verdict": o.verdict.value,
+                "id": o.match.entry_id,
+                "score": o.match.score,
+                "suggestions": [s.entry_id for s in o.match.suggestions],
+            }
+            for o in report.outcomes
+        ],
+    }
+
+
+def render_report(report: Report, show: bool = False) -> str:
+    def row(label: str, verdict: Verdict) -> str:
+        base = report.out_of_scope if verdict in (
+            Verdict.DECLINED, Verdict.ANSWERED_OUT_OF_SCOPE
+        ) else report.in_scope
+        return f"  {label:<42} {report.count(verdict):>4} / {base:<4} {report.share(verdict):6.1%}"
+
+    lines = [
+        f"in scope ({report.in_scope} questions)",
+        row("answered with the right entry", Verdict.RIGHT),
+        row("answered with a wrong entry", Verdict.WRONG),
+        row("not answered, right entry suggested", Verdict.SUGGESTED),
+        row("missed", Verdict.MISSED),
+        f"out of scope ({report.out_of_scope} questions)",
+        row("correctly not answered", Verdict.DECLINED),
+        row("answered anyway", Verdict.ANSWERED_OUT_OF_SCOPE),
+        f"time per question: median {report.median_seconds * 1000:.3f} ms, "
+        f"p99 {report.p99_seconds * 1000:.3f} ms",
+    ]
+    if show:
+        for o in report.outcomes:
+            if o.verdict not in (Verdict.RIGHT, Verdict.DECLINED):
+                got = o.match.entry_id or ",".join(s.entry_id for s in o.match.suggestions) or "-"
+                lines.append(
+                    f"  [{o.verdict.value}] {o.question.text!r}: expected {o.question.expect}, "
+                    f"got {got} ({o.match.score:.2f})"
+                )
+    return "\n".join(lines)

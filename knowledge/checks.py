@@ -1,0 +1,112 @@
+"""`kb check`: what a curator must fix before the knowledge base ships. Pure: no I/O, no clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rapidfuzz import fuzz, process
+
+from knowledge.entries import Entry
+from knowledge.normalise import tokenize
+
+NEAR_DUPLICATE = 92.0
+"""rapidfuzz ratio of sorted concept tokens at or above which two phrasings are near-identical."""
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: where it is (file or entry id) and what to do about it."""
+
+    severity: Severity
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.where}: {self.message}"
+
+
+def check_knowledge_base(
+    entries: Sequence[Entry],
+    topics: Mapping[str, str],
+    today: dt.date,
+    load_problems: Iterable[str] = (),
+) -> list[Problem]:
+    """Every problem of the knowledge base, errors first, in a stable order."""
+    problems = [_load_problem(text) for text in load_problems]
+    ids = {entry.id for entry in entries}
+    for topic in topics:
+        if topic not in ids:
+            problems.append(Problem(Severity.ERROR, topic, "required topic has no entry"))
+    for entry in entries:
+        problems.extend(_check_entry(entry, ids, today))
+    problems.extend(near_duplicate_phrasings(entries))
+    return sorted(problems, key=lambda p: (p.severity != Severity.ERROR, p.where, p.message))
+
+
+def _load_problem(text: str) -> Problem:
+    where, _, message = text.partition(": ")
+    return Problem(Severity.ERROR, where, message or text)
+
+
+def _check_entry(entry: Entry, ids: set[str], today: dt.date) -> list[Problem]:
+    problems = []
+    if not entry.official_sources:
+        problems.append(
+            Problem(Severity.ERROR, entry.id, "sources: no official Genesys source is cited")
+        )
+    for related in entry.related:
+        if related not in ids:
+            problems.append(Problem(Severity.ERROR, entry.id, f"related: no entry {related!r}"))
+    if entry.review_due < today:
+        problems.append(
+            Problem(
+                Severity.WARNING,
+                entry.id,
+                f"last_reviewed: review was due {entry.review_due.isoformat()}",
+            )
+        )
+    return problems
+
+
+def near_duplicate_phrasings(entries: Sequence[Entry]) -> list[Problem]:
+    """Pairs of phrasings of two different entries that normalise to nearly the same words."""
+    owners: list[str] = []
+    texts: list[str] = []
+    originals: list[str] = []
+    for entry in entries:
+        for phrasing in entry.phrasings:
+            owners.append(entry.id)
+            texts.append(" ".join(sorted(set(tokenize(phrasing)))))
+            originals.append(phrasing)
+    problems = []
+    for i, text in enumerate(texts):
+        if not text:
+            continue
+        later = texts[i + 1 :]
+        for _, score, offset in process.extract(
+            text,
+            later,
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=NEAR_DUPLICATE,
+            limit=None,
+        ):
+            j = i + 1 + offset
+            if owners[j] != owners[i]:
+                problems.append(
+                    Problem(
+                        Severity.ERROR,
+                        owners[i],
+                        f"phrasing {originals[i]!r} is near-identical ({score:.0f}) to "
+                        f"{owners[j]}'s {originals[j]!r}",
+                    )
+                )
+    return problems

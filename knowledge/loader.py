@@ -1,0 +1,217 @@
+"""Reading the curated data from disk: the only module in `knowledge/` that does file I/O.
+
+Every failure raises `LoadError` with the file name and the offending field, so a curator
+can fix the file without reading a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from calculators.ratecard import RateCard
+from knowledge.entries import Entry, LabelledQuestion
+from knowledge.errors import LoadError
+
+DATA_DIR = Path(__file__).resolve().parent
+FAQ_DIR = DATA_DIR / "faq"
+CARDS_DIR = DATA_DIR / "ratecards"
+TOPICS_FILE = DATA_DIR / "topics.yml"
+DEFAULT_CARD = "list"
+
+M = TypeVar("M", bound=BaseModel)
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<meta>.*?)\n---[ \t]*\n(?P<body>.*)\Z", re.DOTALL)
+_PLACEHOLDER = re.compile(r"\{\{\s*(?P<key>[A-Za-z0-9_.-]+)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """The loaded FAQ entries (in id order) and the rate cards they quote."""
+
+    entries: tuple[Entry, ...]
+    cards: Mapping[str, RateCard]
+
+    def get(self, entry_id: str) -> Entry | None:
+        for entry in self.entries:
+            if entry.id == entry_id:
+                return entry
+        return None
+
+    @property
+    def default_card(self) -> RateCard:
+        return self.cards[DEFAULT_CARD]
+
+
+def describe_validation_error(path: Path, exc: ValidationError) -> str:
+    """One line per problem: `file: field.path: message`."""
+    lines = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        lines.append(f"{path}: {where}: {error['msg']}")
+    return "\n".join(lines)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LoadError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise LoadError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _safe_load(path: Path, text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise LoadError(f"{path}:{where}: {problem}") from None
+
+
+def _parse_yaml(path: Path, text: str) -> dict[str, Any]:
+    data = _safe_load(path, text)
+    if not isinstance(data, dict):
+        raise LoadError(f"{path}: expected a mapping of fields at the top level")
+    return data
+
+
+def _validate(model: type[M], path: Path, data: dict[str, Any]) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise LoadError(describe_validation_error(path, exc)) from None
+
+
+def load_card(path: Path) -> RateCard:
+    """Load and validate one rate-card YAML file."""
+    card = _validate(RateCard, path, _parse_yaml(path, _read_text(path)))
+    if card.name != path.stem:
+        raise LoadError(f"{path}: name: {card.name!r} must match the file name {path.stem!r}")
+    return card
+
+
+def load_cards(directory: Path = CARDS_DIR) -> dict[str, RateCard]:
+    """Load every `*.yml` rate card in `directory`, keyed by card name."""
+    paths = sorted(directory.glob("*.yml"))
+    if not paths:
+        raise LoadError(f"{directory}: no rate cards (*.yml) found")
+    cards = {path.stem: load_card(path) for path in paths}
+    if DEFAULT_CARD not in cards:
+        raise LoadError(f"{directory}: the default card '{DEFAULT_CARD}.yml' is missing")
+    return cards
+
+
+def render_placeholders(path: Path, text: str, values: Mapping[str, str]) -> str:
+    """Replace `{{ key }}` with a rate-card value; an unknown key is a load error."""
+
+    def substitute(match: re.Match[str]) -> str:
+        key = match.group("key")
+        if key not in values:
+            known = ", ".join(sorted(values)[:12])
+            raise LoadError(f"{path}: answer: unknown rate placeholder {{{{{key}}}}} ({known}, ...)")
+        return values[key]
+
+    return _PLACEHOLDER.sub(substitute, text)
+
+
+def parse_entry(path: Path, text: str, values: Mapping[str, str]) -> Entry:
+    """Parse one FAQ file: front matter between `---` lines, then the answer body."""
+    match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
+    if match is None:
+        raise LoadError(f"{path}: expected YAML front matter between two '---' lines")
+    meta = _parse_yaml(path, match.group("meta"))
+    if "answer" in meta:
+        raise LoadError(f"{path}: answer: the answer is the body after front matter, not a field")
+    body = render_placeholders(path, match.group("body").strip(), values)
+    entry = _validate(Entry, path, {**meta, "answer": body})
+    if entry.id != path.stem:
+        raise LoadError(f"{path}: id: {entry.id!r} must match the file name {path.stem!r}")
+    return entry
+
+
+def scan_entries(
+    directory: Path, values: Mapping[str, str]
+) -> tuple[tuple[Entry, ...], tuple[str, ...]]:
+    """Load every `*.md` entry of `directory`, collecting problems instead of stopping.
+
+    Returns the entries that loaded (sorted by id) and one message per file that did not.
+    """
+    paths = sorted(directory.glob("*.md"))
+    if not paths:
+        return (), (f"{directory}: no FAQ entries (*.md) found",)
+    entries: dict[str, Entry] = {}
+    problems: list[str] = []
+    for path in paths:
+        try:
+            entry = parse_entry(path, _read_text(path), values)
+        except LoadError as exc:
+            problems.append(str(exc))
+            continue
+        if entry.id in entries:
+            problems.append(f"{path}: id: {entry.id!r} is already used by another entry")
+            continue
+        entries[entry.id] = entry
+    return tuple(entries[key] for key in sorted(entries)), tuple(problems)
+
+
+def load_entries(directory: Path, values: Mapping[str, str]) -> tuple[Entry, ...]:
+    """Load every `*.md` entry of `directory`, sorted by id; any bad file is a `LoadError`."""
+    entries, problems = scan_entries(directory, values)
+    if problems:
+        raise LoadError("\n".join(problems))
+    return entries
+
+
+def load_topics(path: Path = TOPICS_FILE) -> dict[str, str]:
+    """The required topics: entry id -> canonical question (`eval/topics.yml` format)."""
+    data = _parse_yaml(path, _read_text(path))
+    topics: dict[str, str] = {}
+    for key, value in data.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise LoadError(f"{path}: {key}: expected `id: question` pairs of text")
+        topics[key] = value
+    return topics
+
+
+def load_labelled_questions(path: Path) -> tuple[LabelledQuestion, ...]:
+    """Labelled questions (`eval/dev-questions.yml` format): a list of `{q, expect}`."""
+    data = yaml_list(path)
+    questions: list[LabelledQuestion] = []
+    for position, item in enumerate(data, start=1):
+        if not isinstance(item, dict) or set(item) != {"q", "expect"}:
+            raise LoadError(f"{path}: item {position}: expected {{q: TEXT, expect: ID or null}}")
+        text, expect = item["q"], item["expect"]
+        if not isinstance(text, str) or not text.strip():
+            raise LoadError(f"{path}: item {position}: q: expected the question text")
+        if expect is not None and not isinstance(expect, str):
+            raise LoadError(f"{path}: item {position}: expect: expected an entry id or null")
+        questions.append(LabelledQuestion(text=text, expect=expect))
+    return tuple(questions)
+
+
+def yaml_list(path: Path) -> list[Any]:
+    """A YAML file whose top level is a list."""
+    data = _safe_load(path, _read_text(path))
+    if not isinstance(data, list):
+        raise LoadError(f"{path}: expected a list of questions at the top level")
+    return data
+
+
+def load_knowledge_base(
+    faq_dir: Path = FAQ_DIR, cards_dir: Path = CARDS_DIR
+) -> KnowledgeBase:
+    """Load the rate cards, then the FAQ with its rate placeholders filled from the list card."""
+    cards = load_cards(cards_dir)
+    entries = load_entries(faq_dir, cards[DEFAULT_CARD].placeholders())
+    return KnowledgeBase(entries=entries, cards=cards)
