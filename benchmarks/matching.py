@@ -31,9 +31,7 @@ def synthetic_entries(base: tuple[Entry, ...], count: int, seed: int = 7) -> lis
     made = []
     for number in range(count):
         model = base[number % len(base)]
-        topic = [
-            "".join(rng.choice(SYLLABLES) for _ in range(3)) for _ in range(3)
-        ]
+        topic = ["".join(rng.choice(SYLLABLES) for _ in range(3)) for _ in range(3)]
         phrasings = []
         for phrasing in model.phrasings:
             words = phrasing.split()

@@ -87,8 +87,7 @@ def match_json(question: str, match: Match, entry: Entry | None) -> dict[str, An
             "confidence": entry.confidence.value,
             "reference": entry.reference,
             "sources": [
-                {"url": str(s.url), "title": s.title, "official": s.official}
-                for s in entry.sources
+                {"url": str(s.url), "title": s.title, "official": s.official} for s in entry.sources
             ],
         }
     return result
@@ -186,8 +185,10 @@ def _run_eval(args: argparse.Namespace) -> int:
     questions = loader.load_labelled_questions(args.file)
     unknown = sorted({q.expect for q in questions if q.expect and kb.get(q.expect) is None})
     if unknown:
-        print(f"tokenbot: {args.file}: expects entries that do not exist: {', '.join(unknown)}",
-              file=sys.stderr)
+        print(
+            f"tokenbot: {args.file}: expects entries that do not exist: {', '.join(unknown)}",
+            file=sys.stderr,
+        )
         return 2
     report = evaluate(kb.entries, questions, time.perf_counter, leave_out=not args.keep_own_text)
     if args.json:
@@ -221,9 +222,11 @@ def report_json(report: Report) -> dict[str, Any]:
 
 def render_report(report: Report, show: bool = False) -> str:
     def row(label: str, verdict: Verdict) -> str:
-        base = report.out_of_scope if verdict in (
-            Verdict.DECLINED, Verdict.ANSWERED_OUT_OF_SCOPE
-        ) else report.in_scope
+        base = (
+            report.out_of_scope
+            if verdict in (Verdict.DECLINED, Verdict.ANSWERED_OUT_OF_SCOPE)
+            else report.in_scope
+        )
         return f"  {label:<42} {report.count(verdict):>4} / {base:<4} {report.share(verdict):6.1%}"
 
     lines = [

@@ -12,8 +12,9 @@ from rapidfuzz import fuzz, process
 from knowledge.entries import Entry
 from knowledge.normalise import tokenize
 
-NEAR_DUPLICATE = 92.0
-"""rapidfuzz ratio of sorted concept tokens at or above which two phrasings are near-identical."""
+NEAR_DUPLICATE = 85.0
+"""rapidfuzz ratio over the sorted concept-token lists of two phrasings (a token is one element,
+so "cx2" vs "cx3" is a whole-word difference) at or above which they are near-identical."""
 
 
 class Severity(StrEnum):
@@ -79,12 +80,12 @@ def _check_entry(entry: Entry, ids: set[str], today: dt.date) -> list[Problem]:
 def near_duplicate_phrasings(entries: Sequence[Entry]) -> list[Problem]:
     """Pairs of phrasings of two different entries that normalise to nearly the same words."""
     owners: list[str] = []
-    texts: list[str] = []
+    texts: list[list[str]] = []
     originals: list[str] = []
     for entry in entries:
         for phrasing in entry.phrasings:
             owners.append(entry.id)
-            texts.append(" ".join(sorted(set(tokenize(phrasing)))))
+            texts.append(sorted(set(tokenize(phrasing))))
             originals.append(phrasing)
     problems = []
     for i, text in enumerate(texts):

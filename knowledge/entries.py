@@ -66,9 +66,7 @@ class Entry(BaseModel):
     confidence: Confidence
     last_reviewed: dt.date
     review_days: int = Field(default=DEFAULT_REVIEW_DAYS, gt=0)
-    related: list[Annotated[str, StringConstraints(pattern=ENTRY_ID)]] = Field(
-        default_factory=list
-    )
+    related: list[Annotated[str, StringConstraints(pattern=ENTRY_ID)]] = Field(default_factory=list)
     answer: Text
 
     @field_validator("alt_questions")

@@ -119,7 +119,9 @@ def render_placeholders(path: Path, text: str, values: Mapping[str, str]) -> str
         key = match.group("key")
         if key not in values:
             known = ", ".join(sorted(values)[:12])
-            raise LoadError(f"{path}: answer: unknown rate placeholder {{{{{key}}}}} ({known}, ...)")
+            raise LoadError(
+                f"{path}: answer: unknown rate placeholder {{{{{key}}}}} ({known}, ...)"
+            )
         return values[key]
 
     return _PLACEHOLDER.sub(substitute, text)
@@ -208,9 +210,7 @@ def yaml_list(path: Path) -> list[Any]:
     return data
 
 
-def load_knowledge_base(
-    faq_dir: Path = FAQ_DIR, cards_dir: Path = CARDS_DIR
-) -> KnowledgeBase:
+def load_knowledge_base(faq_dir: Path = FAQ_DIR, cards_dir: Path = CARDS_DIR) -> KnowledgeBase:
     """Load the rate cards, then the FAQ with its rate placeholders filled from the list card."""
     cards = load_cards(cards_dir)
     entries = load_entries(faq_dir, cards[DEFAULT_CARD].placeholders())

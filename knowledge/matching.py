@@ -105,9 +105,7 @@ class Index:
         return len(self.entry_ids)
 
 
-def build_index(
-    entries: Iterable[Entry], exclude: Iterable[str] = ()
-) -> Index:
+def build_index(entries: Iterable[Entry], exclude: Iterable[str] = ()) -> Index:
     """Precompute token sets and weights. `exclude` drops phrasings (by normalised text)."""
     excluded = {" ".join(tokenize(text)) for text in exclude}
     ids: list[str] = []
@@ -124,9 +122,7 @@ def build_index(
     return _index_from_sets(ids, phrasings)
 
 
-def _index_from_sets(
-    ids: Sequence[str], phrasings: Sequence[tuple[frozenset[str], ...]]
-) -> Index:
+def _index_from_sets(ids: Sequence[str], phrasings: Sequence[tuple[frozenset[str], ...]]) -> Index:
     vocabularies = tuple(frozenset().union(*sets) if sets else frozenset() for sets in phrasings)
     postings: dict[str, list[int]] = {}
     for position, vocabulary in enumerate(vocabularies):

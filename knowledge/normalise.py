@@ -364,15 +364,16 @@ WORDS: dict[str, str] = {
 }
 
 STOPWORDS = frozenset(
-    """a about after again all also am an and any anything are as at be been being both but by
-    can could did do does doing done each else etc even ever for from get gets getting got had has
-    have having he her here hey hi him his how i if im in into is isnt it its itll ive just kind
-    know let like ll lot lots many me might mine more most much must my myself need needs of off oh ok
-    on once one only or other our ours out over please pls plz re really right s same say says she
-    should so some someone something still such sure t than thank thanks that thats the their them
-    then there these they thing things think this those thx to too u uh um up us ve very via
-    want wanted wants was way we were what whats when where whether which while who whom whose why
-    will with would yeah yes you your yours""".split()
+    """a about after again all also am an and any anything are as at be been being both but
+    by can could did do does doing done each else etc even ever for from get gets
+    getting got had has have having he her here hey hi him his how i if im in into is
+    isnt it its itll ive just kind know let like ll lot lots many me might mine more
+    most much must my myself need needs of off oh ok on once one only or other our ours
+    out over please pls plz re really right s same say says she should so some someone
+    something still such sure t than thank thanks that thats the their them then there
+    these they thing things think this those thx to too u uh um up us ve very via want
+    wanted wants was way we were what whats when where whether which while who whom
+    whose why will with would yeah yes you your yours""".split()
 )
 
 
@@ -421,7 +422,9 @@ def stem(word: str) -> str:
 def fold(text: str) -> str:
     """Lower-case words with markup, URLs and punctuation gone and known phrases folded."""
     folded = _fold(_URL.sub(" ", strip_slack_markup(text)))
-    return " ".join(_PHRASE_PATTERN.sub(lambda m: f" {_FOLDED_PHRASES[m.group(0)]} ", folded).split())
+    return " ".join(
+        _PHRASE_PATTERN.sub(lambda m: f" {_FOLDED_PHRASES[m.group(0)]} ", folded).split()
+    )
 
 
 def tokenize(text: str) -> list[str]:

@@ -58,7 +58,7 @@ class TestCutoffs:
         assert match.score >= ANSWER_CUTOFF
 
     def test_suggests_when_two_entries_fit_equally(self) -> None:
-        """"agent copilot" fits both Copilot entries: offer them, do not pick one."""
+        """ "agent copilot" fits both Copilot entries: offer them, do not pick one."""
         match = search(INDEX, "agent copilot")
         assert match.entry_id is None
         assert {s.entry_id for s in match.suggestions} == {"copilot-rate", "copilot-trigger"}
