@@ -113,7 +113,7 @@ def load_cards(directory: Path = CARDS_DIR) -> dict[str, RateCard]:
 
 
 def render_placeholders(path: Path, text: str, values: Mapping[str, str]) -> str:
-    """Replace `{{ key }}` with a rate-card value; an unknown key is a load error."""
+    """Replace `{{ key }}` (in an answer or summary) with a rate-card value; unknown keys fail."""
 
     def substitute(match: re.Match[str]) -> str:
         key = match.group("key")
@@ -136,6 +136,8 @@ def parse_entry(path: Path, text: str, values: Mapping[str, str]) -> Entry:
     if "answer" in meta:
         raise LoadError(f"{path}: answer: the answer is the body after front matter, not a field")
     body = render_placeholders(path, match.group("body").strip(), values)
+    if isinstance(meta.get("summary"), str):
+        meta["summary"] = render_placeholders(path, meta["summary"], values)
     entry = _validate(Entry, path, {**meta, "answer": body})
     if entry.id != path.stem:
         raise LoadError(f"{path}: id: {entry.id!r} must match the file name {path.stem!r}")

@@ -32,16 +32,19 @@ from rapidfuzz import fuzz, process
 from knowledge.entries import Entry
 from knowledge.normalise import fold, tokenize
 
-ANSWER_CUTOFF = 0.55
+ANSWER_CUTOFF = 0.45
 """Score at or above which the best entry is answered (when it also leads by the margin)."""
 
-SUGGEST_CUTOFF = 0.36
+SUGGEST_CUTOFF = 0.3
 """Score at or above which an entry is offered as a "did you mean" choice."""
 
-ANSWER_MARGIN = 0.06
+ANSWER_MARGIN = 0.08
 """How far the best entry must lead the runner-up to be answered rather than suggested."""
 
 MAX_SUGGESTIONS = 3
+
+EXACT = 0.999
+"""Best-phrasing overlap at which a question counts as worded exactly like a phrasing."""
 
 TYPO_CUTOFF = 84.0
 """rapidfuzz ratio (0-100) above which an unknown word is read as a known one."""
@@ -49,20 +52,27 @@ TYPO_CUTOFF = 84.0
 UNKNOWN_WORD_WEIGHT = 1.6
 """Weight of a word the knowledge base does not know: it counts against every entry."""
 
-PHRASING_SHARE = 0.6
-"""In the blended score, the share of the best single phrasing (the rest is vocabulary cover)."""
+PHRASING_WEIGHT = 0.3
+"""Weight of the best single phrasing in an entry's score."""
 
-SHORTLIST = 24
-"""Entries scored phrasing by phrasing after the cheap vocabulary-cover pass."""
+CENTROID_WEIGHT = 0.6
+"""Weight of the similarity with all of an entry's phrasings taken together."""
+
+COVER_WEIGHT = 0.3
+"""Weight of how much of the question the entry's phrasings cover at all."""
+
+BODY_WEIGHT = 0.2
+"""Weight of how much of the question the entry's answer text covers."""
 
 # Authentication and platform "tokens" that share the word but not the subject.
 _TRAP = re.compile(
     r"\b(?:oauth2?|jwt|jwks|csrf|xsrf|saml|sso|mfa|2fa|otp|passwords?|passcode|xox[bpae]|xapp"
     r"|client secrets?|secret keys?|bearer|api keys?|ssh"
-    r"|(?:access|refresh|api|auth|authentication|id|slack|personal|github|git|npm"
-    r"|app|bot|security|verification|invite) tokens?)\b"
+    r"|context (?:window|length)|tiktoken|max tokens|tokeni[sz]er|token ring|crypto|ethereum"
+    r"|(?:access|refresh|api|auth|authentication|id|slack|slack bot|slack app|personal|github"
+    r"|git|npm|security|verification|invite|erc20|nft) tokens?)\b"
 )
-_TRAP_OVERRIDE = re.compile(r"\b(?:aiexperience|ai tokens?|token (?:bill|usage|consum))")
+_TRAP_OVERRIDE = re.compile(r"\b(?:aiexperience|ai tokens?|billing|billed|invoiced?|consum\w*)\b")
 
 
 @dataclass(frozen=True)
@@ -89,12 +99,34 @@ class Match:
 
 
 @dataclass(frozen=True)
+class Tuning:
+    """The matcher's weights and cut-offs, gathered so that they can be measured together."""
+
+    phrasing: float = PHRASING_WEIGHT
+    centroid: float = CENTROID_WEIGHT
+    cover: float = COVER_WEIGHT
+    body: float = BODY_WEIGHT
+    answer: float = ANSWER_CUTOFF
+    suggest: float = SUGGEST_CUTOFF
+    margin: float = ANSWER_MARGIN
+
+
+DEFAULT_TUNING = Tuning()
+
+
+@dataclass(frozen=True)
 class Index:
     """Everything the matcher needs, precomputed from the entries once."""
 
     entry_ids: tuple[str, ...]
-    phrasings: tuple[tuple[frozenset[str], ...], ...]
+    phrasings: tuple[tuple[tuple[frozenset[str], float], ...], ...]
+    """Per entry: each phrasing's tokens and their total weight."""
     vocabularies: tuple[frozenset[str], ...]
+    centroids: tuple[dict[str, float], ...]
+    """Per entry: token -> share of the entry's phrasings that use it, times its weight."""
+    centroid_norms: tuple[float, ...]
+    bodies: tuple[frozenset[str], ...]
+    """Per entry: the tokens of its summary and answer."""
     weights: dict[str, float]
     postings: dict[str, tuple[int, ...]]
     vocabulary: tuple[str, ...]
@@ -110,6 +142,7 @@ def build_index(entries: Iterable[Entry], exclude: Iterable[str] = ()) -> Index:
     excluded = {" ".join(tokenize(text)) for text in exclude}
     ids: list[str] = []
     phrasings: list[tuple[frozenset[str], ...]] = []
+    bodies: list[frozenset[str]] = []
     for entry in sorted(entries, key=lambda e: e.id):
         sets = []
         for text in entry.phrasings:
@@ -119,23 +152,51 @@ def build_index(entries: Iterable[Entry], exclude: Iterable[str] = ()) -> Index:
             sets.append(frozenset(tokens))
         ids.append(entry.id)
         phrasings.append(tuple(sets))
-    return _index_from_sets(ids, phrasings)
+        bodies.append(frozenset(tokenize(f"{entry.summary} {entry.answer}")))
+    return index_from_token_sets(ids, phrasings, bodies)
 
 
-def _index_from_sets(ids: Sequence[str], phrasings: Sequence[tuple[frozenset[str], ...]]) -> Index:
+def index_from_token_sets(
+    ids: Sequence[str],
+    phrasings: Sequence[tuple[frozenset[str], ...]],
+    bodies: Sequence[frozenset[str]],
+) -> Index:
+    """Build the index from already tokenised phrasings and answer bodies."""
     vocabularies = tuple(frozenset().union(*sets) if sets else frozenset() for sets in phrasings)
-    postings: dict[str, list[int]] = {}
-    for position, vocabulary in enumerate(vocabularies):
-        for token in vocabulary:
-            postings.setdefault(token, []).append(position)
+    centroids = tuple(
+        {token: sum(token in s for s in sets) / len(sets) for token in vocabulary}
+        for sets, vocabulary in zip(phrasings, vocabularies, strict=True)
+    )
+    postings: dict[str, set[int]] = {}
+    body_df: dict[str, int] = {}
+    for position, (vocabulary, body) in enumerate(zip(vocabularies, bodies, strict=True)):
+        for token in vocabulary | body:
+            postings.setdefault(token, set()).add(position)
+        for token in body - vocabulary:
+            body_df[token] = body_df.get(token, 0) + 1
     count = len(ids)
-    weights = {token: math.log(1 + count / len(where)) for token, where in postings.items()}
+    weights = {}
+    for token, where in postings.items():
+        phrased = sum(token in vocabularies[p] for p in where)
+        weights[token] = math.log(1 + count / (phrased or body_df[token]))
+    weighted = tuple(
+        {token: share * weights[token] for token, share in centroid.items()}
+        for centroid in centroids
+    )
     return Index(
         entry_ids=tuple(ids),
-        phrasings=tuple(phrasings),
+        phrasings=tuple(
+            tuple((tokens, sum(weights[token] for token in tokens)) for tokens in sets)
+            for sets in phrasings
+        ),
         vocabularies=vocabularies,
+        centroids=weighted,
+        centroid_norms=tuple(
+            math.sqrt(sum(value * value for value in centroid.values())) for centroid in weighted
+        ),
+        bodies=tuple(bodies),
         weights=weights,
-        postings={token: tuple(where) for token, where in postings.items()},
+        postings={token: tuple(sorted(where)) for token, where in postings.items()},
         vocabulary=tuple(sorted(postings)),
         candidate_df=max(64, count // 20),
     )
@@ -167,7 +228,8 @@ def _query_weights(index: Index, question: str) -> dict[str, float]:
     for token in tokenize(question):
         known = token if token in index.weights else _correct(index, token)
         if known is None:
-            weights[token] = UNKNOWN_WORD_WEIGHT
+            # An unknown number ("34000 minutes") is context, not a different subject.
+            weights[token] = 0.0 if token[:1].isdigit() else UNKNOWN_WORD_WEIGHT
         else:
             weights[known] = index.weights[known]
     return weights
@@ -183,52 +245,99 @@ def _candidates(index: Index, query: dict[str, float]) -> list[int]:
     return sorted(found)
 
 
-def score_entries(index: Index, question: str) -> list[tuple[float, int]]:
-    """(score, entry position) for every candidate entry, best first; scores in 0..1."""
+@dataclass(frozen=True)
+class Signals:
+    """How one entry relates to one question; each signal is in 0..1."""
+
+    phrasing: float
+    """Weighted Dice overlap with the entry's best single phrasing."""
+    centroid: float
+    """Cosine with the entry's phrasings taken together (words most phrasings use weigh most)."""
+    cover: float
+    """Share of the question's weight found anywhere in the entry's phrasings."""
+    body: float
+    """Share of the question's weight found in the entry's summary and answer."""
+
+    def score(self, tuning: Tuning) -> float:
+        total = tuning.phrasing + tuning.centroid + tuning.cover + tuning.body
+        return (
+            tuning.phrasing * self.phrasing
+            + tuning.centroid * self.centroid
+            + tuning.cover * self.cover
+            + tuning.body * self.body
+        ) / total
+
+
+def signals(index: Index, question: str) -> list[tuple[Signals, int]]:
+    """The signals of every candidate entry (those sharing a word with the question)."""
     query = _query_weights(index, question)
     total = sum(query.values())
     if total == 0:
         return []
-    cover: list[tuple[float, int]] = []
+    query_norm = math.sqrt(sum(weight * weight for weight in query.values()))
+    found = []
+    items = list(query.items())
     for position in _candidates(index, query):
         vocabulary = index.vocabularies[position]
-        covered = sum(weight for token, weight in query.items() if token in vocabulary)
-        cover.append((covered / total, position))
-    cover.sort(key=lambda item: (-item[0], item[1]))
-    scored: list[tuple[float, int]] = []
-    for coverage, position in cover[:SHORTLIST]:
+        body = index.bodies[position]
+        centroid = index.centroids[position]
+        covered = sum(weight for token, weight in items if token in vocabulary)
+        in_body = sum(weight for token, weight in items if token in body)
         best = 0.0
-        for tokens in index.phrasings[position]:
-            shared = sum(weight for token, weight in query.items() if token in tokens)
-            if shared == 0:
-                continue
-            size = sum(index.weights[token] for token in tokens)
-            best = max(best, 2 * shared / (total + size))
-        blended = PHRASING_SHARE * best + (1 - PHRASING_SHARE) * coverage
-        scored.append((max(best, blended), position))
+        dot = 0.0
+        if covered:
+            for tokens, size in index.phrasings[position]:
+                shared = sum(weight for token, weight in items if token in tokens)
+                if shared:
+                    best = max(best, 2 * shared / (total + size))
+            dot = sum(weight * centroid.get(token, 0.0) for token, weight in items)
+        norm = index.centroid_norms[position]
+        cosine = dot / (query_norm * norm) if norm else 0.0
+        found.append((Signals(best, cosine, covered / total, in_body / total), position))
+    return found
+
+
+def score_entries(
+    index: Index, question: str, tuning: Tuning = DEFAULT_TUNING
+) -> list[tuple[float, int, bool]]:
+    """(score, entry position, exact) per candidate entry, best first; scores in 0..1.
+
+    `exact` is true when the question has exactly the words of one of the entry's phrasings.
+    """
+    scored = [
+        (found.score(tuning), position, found.phrasing >= EXACT)
+        for found, position in signals(index, question)
+    ]
     scored.sort(key=lambda item: (-item[0], item[1]))
     return scored
 
 
-def search(index: Index, question: str) -> Match:
-    """Match a question: answer, suggest up to three entries, or admit not knowing."""
+def search(index: Index, question: str, tuning: Tuning = DEFAULT_TUNING) -> Match:
+    """Match a question: answer, suggest up to three entries, or admit not knowing.
+
+    A question worded exactly like one curated phrasing of a single entry is answered by that
+    entry even when a neighbour scores close: the curator wrote that phrasing to mean it.
+    """
     if is_trap(question):
         return Match(entry_id=None, score=0.0, out_of_scope=True)
-    scored = score_entries(index, question)
+    scored = score_entries(index, question, tuning)
     if not scored:
         return Match(entry_id=None, score=0.0)
-    best_score, best = scored[0]
+    exact = [item for item in scored if item[2]]
+    if len(exact) == 1:
+        scored.remove(exact[0])
+        scored.insert(0, exact[0])
+    best_score, best, _ = scored[0]
     runner_up = scored[1][0] if len(scored) > 1 else 0.0
-    if best_score >= ANSWER_CUTOFF and best_score - runner_up >= ANSWER_MARGIN:
-        others = tuple(
-            Suggestion(index.entry_ids[position], round(score, 4))
-            for score, position in scored[1 : 1 + MAX_SUGGESTIONS]
-            if score >= SUGGEST_CUTOFF
-        )
-        return Match(index.entry_ids[best], round(best_score, 4), others)
+    answered = len(exact) == 1 or (
+        best_score >= tuning.answer and best_score - runner_up >= tuning.margin
+    )
+    offered = scored[1 : 1 + MAX_SUGGESTIONS] if answered else scored[:MAX_SUGGESTIONS]
     suggestions = tuple(
         Suggestion(index.entry_ids[position], round(score, 4))
-        for score, position in scored[:MAX_SUGGESTIONS]
-        if score >= SUGGEST_CUTOFF
+        for score, position, _ in offered
+        if score >= tuning.suggest
     )
+    if answered:
+        return Match(index.entry_ids[best], round(best_score, 4), suggestions)
     return Match(entry_id=None, score=round(best_score, 4), suggestions=suggestions)

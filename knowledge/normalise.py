@@ -383,10 +383,16 @@ def strip_slack_markup(text: str) -> str:
     return _SLACK_MENTION.sub(" ", text)
 
 
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
+
+
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.lower().replace("&", " and ").replace("'", "")
+    # 10,000 is one number; 0.5 stays one token ("0d5") instead of splitting into 0 and 5.
+    text = _DECIMAL.sub("d", _THOUSANDS.sub("", text))
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 

@@ -1,0 +1,125 @@
+"""The loader fails on broken files with the file name and the field, never a traceback."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from knowledge import loader
+from knowledge.errors import LoadError
+
+GOOD = """---
+id: {id}
+question: How many tokens does a voice bot consume?
+summary: "{{{{voicebot.rate}}}}."
+alt_questions: [voice bot token rate]
+sources:
+  - url: https://help.mypurecloud.com/articles/x
+    title: Official
+confidence: official
+last_reviewed: 2026-11-20
+---
+Voice bots cost {{{{voicebot.rate}}}}.
+"""
+
+VALUES = {"voicebot.rate": "1 token per 17 minutes"}
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    path = directory / f"{name}.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class TestParseEntry:
+    def test_loads_a_valid_entry_and_fills_placeholders(self, tmp_path: Path) -> None:
+        write(tmp_path, "voice", GOOD.format(id="voice"))
+        (entry,) = loader.load_entries(tmp_path, VALUES)
+        assert entry.answer == "Voice bots cost 1 token per 17 minutes."
+        assert entry.summary == "1 token per 17 minutes."
+
+    @pytest.mark.parametrize(
+        ("mutation", "expected"),
+        [
+            (("confidence: official", "confidence: sure"), "confidence"),
+            (("last_reviewed: 2026-11-20", "last_reviewed: yesterday"), "last_reviewed"),
+            (("    title: Official\n", "    title: Official\n    note: x\n"), "sources.0.note"),
+            (("alt_questions: [voice bot token rate]", "alt_questions: []"), "alt_questions"),
+            (("url: https://help.mypurecloud.com/articles/x", "url: not a url"), "sources.0.url"),
+            (("id: voice", "id: Voice Bot"), "id"),
+            (("question: How", "owner: me\nquestion: How"), "owner"),
+        ],
+    )
+    def test_names_file_and_field(
+        self, tmp_path: Path, mutation: tuple[str, str], expected: str
+    ) -> None:
+        path = write(tmp_path, "voice", GOOD.format(id="voice").replace(*mutation, 1))
+        with pytest.raises(LoadError) as caught:
+            loader.load_entries(tmp_path, VALUES)
+        assert f"{path}: {expected}" in str(caught.value)
+
+    def test_unknown_placeholder_is_named(self, tmp_path: Path) -> None:
+        path = write(tmp_path, "voice", GOOD.format(id="voice").replace("voicebot.rate", "vb"))
+        with pytest.raises(LoadError, match=r"unknown rate placeholder \{\{vb\}\}") as caught:
+            loader.load_entries(tmp_path, VALUES)
+        assert str(path) in str(caught.value)
+
+    def test_id_must_match_file_name(self, tmp_path: Path) -> None:
+        write(tmp_path, "other", GOOD.format(id="voice"))
+        with pytest.raises(LoadError, match="must match the file name"):
+            loader.load_entries(tmp_path, VALUES)
+
+    def test_missing_front_matter(self, tmp_path: Path) -> None:
+        write(tmp_path, "voice", "just text")
+        with pytest.raises(LoadError, match="front matter"):
+            loader.load_entries(tmp_path, VALUES)
+
+    def test_invalid_yaml_names_the_line(self, tmp_path: Path) -> None:
+        write(
+            tmp_path,
+            "voice",
+            GOOD.format(id="voice")
+            .replace("tags", "x")
+            .replace("confidence: official", "confidence: [official"),
+        )
+        with pytest.raises(LoadError, match=r"voice\.md: line \d+"):
+            loader.load_entries(tmp_path, VALUES)
+
+    def test_not_utf8(self, tmp_path: Path) -> None:
+        (tmp_path / "voice.md").write_bytes(b"---\nid: \xff\n---\n")
+        with pytest.raises(LoadError, match="not UTF-8"):
+            loader.load_entries(tmp_path, VALUES)
+
+
+class TestKbCheckCommand:
+    """`tokenbot kb check` on a copy of the shipped knowledge base."""
+
+    def run(self, faq: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+        from bot.cli import main
+
+        code = main(["kb", "check", "--faq", str(faq)])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    def test_passes_on_the_shipped_knowledge_base(self, capsys: pytest.CaptureFixture[str]) -> None:
+        code, out, _ = self.run(loader.FAQ_DIR, capsys)
+        assert code == 0
+        assert "kb check ok" in out
+
+    def test_fails_on_a_broken_copy_naming_file_and_field(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        faq = tmp_path / "faq"
+        shutil.copytree(loader.FAQ_DIR, faq)
+        broken = faq / "no-carryover.md"
+        broken.write_text(broken.read_text().replace("confidence:", "confidance:"))
+        (faq / "overage-price.md").unlink()
+        code, out, err = self.run(faq, capsys)
+        assert code == 1
+        assert f"{broken}: confidance: Extra inputs are not permitted" in err
+        assert f"{broken}: confidence: Field required" in err
+        assert "overage-price: required topic has no entry" in err
+        assert "kb check FAILED" in out
+        assert "Traceback" not in out + err
