@@ -22,10 +22,11 @@ comes first in id order.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
@@ -63,6 +64,9 @@ COVER_WEIGHT = 0.3
 
 BODY_WEIGHT = 0.2
 """Weight of how much of the question the entry's answer text covers."""
+
+SHORTLIST = 64
+"""Entries whose phrasings are compared one by one, after a cheap first pass ranks them all."""
 
 # Authentication and platform "tokens" that share the word but not the subject.
 _TRAP = re.compile(
@@ -128,9 +132,11 @@ class Index:
     bodies: tuple[frozenset[str], ...]
     """Per entry: the tokens of its summary and answer."""
     weights: dict[str, float]
-    postings: dict[str, tuple[int, ...]]
+    postings: dict[str, tuple[tuple[int, ...], tuple[float, ...]]]
+    """Per token: the entries whose phrasings use it, and its centroid value in each."""
+    body_postings: dict[str, tuple[int, ...]]
+    """Per token: the entries whose answer text uses it."""
     vocabulary: tuple[str, ...]
-    candidate_df: int
     _corrections: dict[str, str | None] = field(default_factory=dict, compare=False)
 
     def __len__(self) -> int:
@@ -196,9 +202,20 @@ def index_from_token_sets(
         ),
         bodies=tuple(bodies),
         weights=weights,
-        postings={token: tuple(sorted(where)) for token, where in postings.items()},
+        postings={
+            token: (where, tuple(weighted[p][token] for p in where))
+            for token, where in (
+                (token, tuple(sorted(p for p in where if token in vocabularies[p])))
+                for token, where in postings.items()
+            )
+            if where
+        },
+        body_postings={
+            token: tuple(sorted(p for p in where if token in bodies[p]))
+            for token, where in postings.items()
+            if any(token in bodies[p] for p in where)
+        },
         vocabulary=tuple(sorted(postings)),
-        candidate_df=max(64, count // 20),
     )
 
 
@@ -235,16 +252,6 @@ def _query_weights(index: Index, question: str) -> dict[str, float]:
     return weights
 
 
-def _candidates(index: Index, query: dict[str, float]) -> list[int]:
-    """Entries sharing a distinctive token with the query (all sharing any, if none)."""
-    known = [token for token in query if token in index.postings]
-    rare = [token for token in known if len(index.postings[token]) <= index.candidate_df]
-    found: set[int] = set()
-    for token in rare or known:
-        found.update(index.postings[token])
-    return sorted(found)
-
-
 @dataclass(frozen=True)
 class Signals:
     """How one entry relates to one question; each signal is in 0..1."""
@@ -268,32 +275,70 @@ class Signals:
         ) / total
 
 
-def signals(index: Index, question: str) -> list[tuple[Signals, int]]:
-    """The signals of every candidate entry (those sharing a word with the question)."""
+def signals(
+    index: Index, question: str, tuning: Tuning = DEFAULT_TUNING
+) -> list[tuple[Signals, int]]:
+    """The signals of the entries most likely to answer (all entries sharing a word, if few).
+
+    First pass: cover, centroid and answer-text signals for every entry sharing a word with the
+    question, accumulated along the postings lists (cheap even for 10,000 entries). Second pass:
+    the best single phrasing, only for the `SHORTLIST` entries the first pass ranks highest.
+    """
     query = _query_weights(index, question)
     total = sum(query.values())
     if total == 0:
         return []
     query_norm = math.sqrt(sum(weight * weight for weight in query.values()))
-    found = []
+    count = len(index.entry_ids)
+    covered = [0.0] * count
+    dots = [0.0] * count
+    in_body = [0.0] * count
+    touched: set[int] = set()
+    for token, weight in query.items():
+        if token in index.postings:
+            where, values = index.postings[token]
+            touched.update(where)
+            for position, value in zip(where, values, strict=True):
+                covered[position] += weight
+                dots[position] += weight * value
+        where = index.body_postings.get(token, ())
+        touched.update(where)
+        for position in where:
+            in_body[position] += weight
+    norms = index.centroid_norms
+
+    def first_pass(position: int) -> Signals:
+        norm = norms[position]
+        return Signals(
+            phrasing=0.0,
+            centroid=dots[position] / (query_norm * norm) if norm else 0.0,
+            cover=covered[position] / total,
+            body=in_body[position] / total,
+        )
+
+    if len(touched) > SHORTLIST:
+        # Rank by the cheap signals without building objects for every entry.
+        scale = tuning.centroid / query_norm
+        touched = set(
+            heapq.nlargest(
+                SHORTLIST,
+                sorted(touched),
+                key=lambda p: (
+                    (scale * dots[p] / norms[p] if norms[p] else 0.0)
+                    + (tuning.cover * covered[p] + tuning.body * in_body[p]) / total
+                ),
+            )
+        )
+    first = [(first_pass(position), position) for position in sorted(touched)]
     items = list(query.items())
-    for position in _candidates(index, query):
-        vocabulary = index.vocabularies[position]
-        body = index.bodies[position]
-        centroid = index.centroids[position]
-        covered = sum(weight for token, weight in items if token in vocabulary)
-        in_body = sum(weight for token, weight in items if token in body)
+    found = []
+    for partial, position in first:
         best = 0.0
-        dot = 0.0
-        if covered:
-            for tokens, size in index.phrasings[position]:
-                shared = sum(weight for token, weight in items if token in tokens)
-                if shared:
-                    best = max(best, 2 * shared / (total + size))
-            dot = sum(weight * centroid.get(token, 0.0) for token, weight in items)
-        norm = index.centroid_norms[position]
-        cosine = dot / (query_norm * norm) if norm else 0.0
-        found.append((Signals(best, cosine, covered / total, in_body / total), position))
+        for tokens, size in index.phrasings[position]:
+            shared = sum(weight for token, weight in items if token in tokens)
+            if shared:
+                best = max(best, 2 * shared / (total + size))
+        found.append((replace(partial, phrasing=best), position))
     return found
 
 
@@ -306,7 +351,7 @@ def score_entries(
     """
     scored = [
         (found.score(tuning), position, found.phrasing >= EXACT)
-        for found, position in signals(index, question)
+        for found, position in signals(index, question, tuning)
     ]
     scored.sort(key=lambda item: (-item[0], item[1]))
     return scored
