@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot import cli_estimate, cli_knowledge
+    from bot import cli_estimate, cli_knowledge, cli_serve
 
     parser = _Parser(
         prog="tokenbot",
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
     cli_estimate.register(commands)
     cli_knowledge.register(commands)
+    cli_serve.register(commands)
     return parser
 
 

@@ -1,0 +1,97 @@
+"""`tokenbot serve`: Socket Mode by default, or `--http` under gunicorn."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Any
+
+from bot.errors import SettingsError
+from bot.settings import Mode, Settings
+
+EXIT_SETTINGS = 2
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 3000
+DEFAULT_WORKERS = 2
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    """Add `serve` to the command line (Slack and gunicorn are imported only when it runs)."""
+    serve = commands.add_parser(
+        "serve",
+        help="run the Slack app (Socket Mode, or --http under gunicorn)",
+        description="Run the Slack app. Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; "
+        "--http needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET and serves POST /slack/events "
+        "and GET /healthz.",
+    )
+    serve.add_argument("--http", action="store_true", help="serve HTTP instead of Socket Mode")
+    serve.add_argument("--host", default=DEFAULT_HOST, help="address to bind (--http)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (--http)")
+    serve.add_argument(
+        "--workers", type=int, default=DEFAULT_WORKERS, help="worker processes (--http)"
+    )
+    serve.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    mode = Mode.HTTP if args.http else Mode.SOCKET
+    try:
+        settings = Settings.from_env(os.environ)
+        settings.require(mode)
+    except SettingsError as exc:
+        print(f"tokenbot serve: {exc}", file=sys.stderr)
+        return EXIT_SETTINGS
+    _forget_slack_environment()
+    if args.workers < 1 or not 0 <= args.port <= 65535:
+        print("tokenbot serve: --workers must be at least 1 and --port 0..65535", file=sys.stderr)
+        return EXIT_SETTINGS
+    if mode is Mode.HTTP:
+        return _serve_http(settings, args)
+    return _serve_socket(settings)
+
+
+def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import server
+    from bot.deps import load_knowledge
+
+    knowledge = load_knowledge()
+    gunicorn = server.GunicornServer(
+        lambda: server.build_wsgi(settings, knowledge),
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+    )
+    gunicorn.run()
+    return 0
+
+
+def _serve_socket(settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import build_app
+    from bot.deps import build_deps
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    deps = build_deps(settings)
+    try:
+        app = build_app(settings, deps)
+        assert settings.app_token is not None
+        SocketModeHandler(app, settings.app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
+    finally:
+        deps.store.close()
+    return 0
+
+
+def _forget_slack_environment() -> None:
+    """Drop Slack variables once `Settings` holds them.
+
+    Bolt reads several of them implicitly (it even turns OAuth on when SLACK_CLIENT_ID and
+    SLACK_CLIENT_SECRET are set); from here on only the settings object is the truth, and
+    secrets do not linger in the environment of the workers.
+    """
+    for name in [name for name in os.environ if name.startswith("SLACK_")]:
+        del os.environ[name]

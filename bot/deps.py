@@ -1,0 +1,42 @@
+"""What the listeners need besides Slack: knowledge base, index, rate cards, store."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.settings import Settings
+from bot.storage import Store
+from calculators.ratecard import RateCard
+from knowledge import loader
+from knowledge.loader import KnowledgeBase
+from knowledge.matching import Index, build_index
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Loaded once per process and shared by every listener (read-only but for the store)."""
+
+    kb: KnowledgeBase
+    index: Index
+    store: Store
+
+    @property
+    def cards(self) -> Mapping[str, RateCard]:
+        return self.kb.cards
+
+    @property
+    def default_card(self) -> RateCard:
+        return self.kb.default_card
+
+
+def load_knowledge() -> tuple[KnowledgeBase, Index]:
+    """The shipped knowledge base and rate cards, and the matcher's index over them."""
+    kb = loader.load_knowledge_base()
+    return kb, build_index(kb.entries)
+
+
+def build_deps(settings: Settings, knowledge: tuple[KnowledgeBase, Index] | None = None) -> Deps:
+    """Load (or reuse) the knowledge base and open the database named in the settings."""
+    kb, index = knowledge if knowledge is not None else load_knowledge()
+    return Deps(kb=kb, index=index, store=Store(settings.db_path))

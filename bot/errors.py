@@ -1,0 +1,25 @@
+"""The bot's error tree. Every message is safe to show a user (or an operator) as it is."""
+
+
+class BotError(Exception):
+    """Base class: a request to the bot cannot be served as asked."""
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class SettingsError(BotError):
+    """A setting is missing or malformed; the message names the variable, never its value."""
+
+
+class UsageError(BotError):
+    """A `/tokens` sub-command was typed in a shape it does not accept."""
+
+
+class UnknownReferenceError(BotError):
+    """No stored estimate or knowledge-base entry has that reference."""
+
+
+class StaleActionError(BotError):
+    """A button's value can no longer be read (an old or tampered message)."""

@@ -1,0 +1,129 @@
+"""Buttons: Helpful / Not helpful, Did you mean, For a ticket, Share in channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import render
+from bot.buttons import ButtonValue
+from bot.deps import Deps
+from bot.errors import BotError
+from bot.render import Message
+from bot.replies import Asker, Command, chosen_answer, record_feedback, reply_to_command, ticket
+from bot.surfaces import Action, action_pattern
+
+
+@dataclass(frozen=True)
+class Click:
+    """A button click: who, where, on which message, with what value."""
+
+    user_id: str
+    channel_id: str
+    message_ts: str | None
+    thread_ts: str | None
+    ephemeral: bool
+    value: str | None
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> Click:
+        container = body.get("container") or {}
+        message = body.get("message") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
+        return cls(
+            user_id=body["user"]["id"],
+            channel_id=channel,
+            message_ts=container.get("message_ts") or message.get("ts"),
+            thread_ts=container.get("thread_ts") or message.get("thread_ts"),
+            ephemeral=bool(container.get("is_ephemeral")),
+            value=body["actions"][0].get("value"),
+        )
+
+
+def _send_private(click: Click, reply: Message, respond: Respond, client: WebClient) -> None:
+    """An ephemeral reply to the clicker, in the thread of the message when there is one."""
+    if click.ephemeral:
+        respond(response_type="ephemeral", replace_original=False, **reply.as_kwargs())
+        return
+    client.chat_postEphemeral(
+        channel=click.channel_id,
+        user=click.user_id,
+        thread_ts=click.thread_ts or click.message_ts,
+        **reply.as_kwargs(),
+    )
+
+
+def _permalink(click: Click, client: WebClient) -> str | None:
+    if click.ephemeral or click.message_ts is None:
+        return None  # ephemeral messages have no permalink
+    try:
+        response = client.chat_getPermalink(channel=click.channel_id, message_ts=click.message_ts)
+    except SlackApiError:
+        return None
+    link = response.get("permalink")
+    return link if isinstance(link, str) else None
+
+
+def register(app: App, deps: Deps) -> None:
+    def feedback(helpful: bool) -> Any:
+        def vote(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+            ack()
+            click = Click.from_body(body)
+            try:
+                value = ButtonValue.decode(click.value)
+                reply = record_feedback(deps, value, click.user_id, helpful=helpful)
+            except BotError as exc:
+                reply = render.render_error(exc.message)
+            _send_private(click, reply, respond, client)
+
+        return vote
+
+    app.action(action_pattern(Action.HELPFUL))(feedback(True))
+    app.action(action_pattern(Action.NOT_HELPFUL))(feedback(False))
+
+    @app.action(action_pattern(Action.DID_YOU_MEAN))
+    def swap_in_choice(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        """Replace the message the choice was made in with the chosen entry's answer."""
+        ack()
+        try:
+            reply = chosen_answer(deps, ButtonValue.decode(Click.from_body(body).value))
+        except BotError as exc:
+            reply = render.render_error(exc.message)
+        respond(replace_original=True, **reply.as_kwargs())
+
+    @app.action(action_pattern(Action.TICKET))
+    def for_a_ticket(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        """A plain-text block to paste into a support ticket, with the answer's permalink."""
+        ack()
+        click = Click.from_body(body)
+        try:
+            reply = ticket(deps, ButtonValue.decode(click.value), _permalink(click, client))
+        except BotError as exc:
+            reply = render.render_error(exc.message)
+        _send_private(click, reply, respond, client)
+
+    @app.action(action_pattern(Action.SHARE))
+    def share_in_channel(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        """Post the same reply visibly, for the whole channel."""
+        ack()
+        click = Click.from_body(body)
+        try:
+            replay = ButtonValue.decode(click.value).command or ""
+        except BotError as exc:
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                **render.render_error(exc.message).as_kwargs(),
+            )
+            return
+        asker = Asker(user_id=click.user_id, channel_id=click.channel_id)
+        reply = reply_to_command(deps, Command.parse(replay), asker, shared=True)
+        shared = render.fit(
+            reply.text,
+            [*reply.blocks, render.context(f"Shared by <@{click.user_id}>")],
+        )
+        respond(response_type="in_channel", replace_original=False, **shared.as_kwargs())

@@ -1,0 +1,21 @@
+"""`/tokens`: every sub-command answered inside `ack()`, ephemeral, with a Share button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.deps import Deps
+from bot.replies import Asker, Command, reply_to_command
+from bot.surfaces import COMMAND
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command(COMMAND)
+    def tokens(ack: Ack, command: dict[str, Any]) -> None:
+        """Compute the reply (all local and fast) and send it as the acknowledgement."""
+        request = Command.parse(command.get("text") or "")
+        asker = Asker(user_id=command["user_id"], channel_id=command["channel_id"])
+        reply = reply_to_command(deps, request, asker)
+        ack(response_type="ephemeral", **reply.as_kwargs())

@@ -1,0 +1,264 @@
+"""The core of every Slack surface: typed input in, a rendered `Message` out.
+
+Listeners turn Slack payloads into the small types here, call one function, and send the
+result. Problems the user can fix (`CalculatorError`, `BotError`) become an error reply here;
+anything else propagates to the app's error handler.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot import render
+from bot.buttons import ButtonValue
+from bot.deps import Deps
+from bot.errors import BotError, StaleActionError, UnknownReferenceError, UsageError
+from bot.render import Message
+from bot.snapshots import EstimateSnapshot
+from bot.storage import REFERENCE
+from bot.surfaces import COMMAND
+from calculators.errors import CalculatorError
+from calculators.estimate import estimate
+from calculators.explain import explain
+from calculators.grammar import choose_card, parse_number
+from calculators.ratecard import RateCard
+from knowledge.entries import Entry
+from knowledge.matching import search
+
+SUBCOMMANDS = ("help", "estimate", "explain", "rates", "show", "ask")
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_CARD = re.compile(r"^card=(\S+)$", re.IGNORECASE)
+RECENT_ESTIMATES = 5
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asked, and where."""
+
+    user_id: str
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class Command:
+    """A `/tokens` line: the sub-command and the rest of the text."""
+
+    name: str
+    argument: str
+
+    @classmethod
+    def parse(cls, text: str) -> Command:
+        """`help`/empty, `estimate`, `explain`, `rates`, `show`, `ask`; anything else is `ask`."""
+        words = text.strip().split(maxsplit=1)
+        if not words:
+            return cls("help", "")
+        first = words[0].lower()
+        rest = words[1] if len(words) > 1 else ""
+        if first in SUBCOMMANDS:
+            return cls(first, rest.strip())
+        return cls("ask", text.strip())
+
+    @property
+    def text(self) -> str:
+        return f"{self.name} {self.argument}".strip()
+
+
+def strip_mentions(text: str) -> str:
+    """A mention's text without the `<@U…>` tokens that address the bot."""
+    return " ".join(_MENTION.sub(" ", text).split())
+
+
+# -- `/tokens` ------------------------------------------------------------------------------
+
+
+def reply_to_command(
+    deps: Deps, command: Command, asker: Asker, *, shared: bool = False
+) -> Message:
+    """The reply to a `/tokens` line; `shared` is the visible copy (no share button, no log)."""
+    share = None if shared else command.text
+    try:
+        if command.name == "help":
+            return render.render_help(deps.cards, share=share)
+        if command.name == "estimate":
+            return run_estimate(deps, command.argument, asker, share=not shared)
+        if command.name == "explain":
+            return explain_tokens(deps, command.argument, share=share)
+        if command.name == "rates":
+            return rates(deps, command.argument, share=share)
+        if command.name == "show":
+            return show(deps, command.argument, shared=shared)
+        return answer_question(deps, command.argument, asker, share=not shared, record=not shared)
+    except (CalculatorError, BotError) as exc:
+        return render.render_error(exc.message)
+
+
+def reply_to_message(deps: Deps, text: str, asker: Asker) -> Message:
+    """The threaded reply to a mention or DM: an estimate for `estimate …`, else an answer."""
+    command = Command.parse(strip_mentions(text))
+    try:
+        if command.name == "estimate":
+            return run_estimate(deps, command.argument, asker, share=False)
+        if command.name == "help":
+            return render.render_help(deps.cards)
+        question = strip_mentions(text)
+        return answer_question(deps, question, asker, share=False)
+    except (CalculatorError, BotError) as exc:
+        return render.render_error(exc.message)
+
+
+def answer_question(
+    deps: Deps, question: str, asker: Asker, *, share: bool, record: bool = True
+) -> Message:
+    """Match a question; answer it, offer choices, or say honestly that it is not known."""
+    if not question:
+        raise UsageError(f"ask what? e.g. `{COMMAND} ask why are my agents using 45 STA tokens?`")
+    match = search(deps.index, question)
+    question_id = None
+    if record:
+        question_id = deps.store.record_question(
+            text=question,
+            entry_id=match.entry_id,
+            score=match.score,
+            user_id=asker.user_id,
+            channel_id=asker.channel_id,
+        )
+    suggestions = [e for e in (deps.kb.get(s.entry_id) for s in match.suggestions) if e]
+    if match.out_of_scope:
+        return render.render_not_found(question, out_of_scope=True)
+    if match.entry_id is not None:
+        entry = _entry(deps, match.entry_id)
+        replay = f"show {entry.id}" if share else None
+        return render.render_answer(
+            entry, question_id=question_id, suggestions=suggestions, share=replay
+        )
+    if suggestions:
+        replay = f"ask {question}" if share else None
+        return render.render_suggestions(
+            question, suggestions, question_id=question_id, share=replay
+        )
+    return render.render_not_found(question)
+
+
+def run_estimate(deps: Deps, terms: str, asker: Asker, *, share: bool) -> Message:
+    """Estimate, store it under a new reference, and render it."""
+    if not terms:
+        raise UsageError(f"estimate what? e.g. `{COMMAND} estimate copilot=50 va=2000/day`")
+    result = estimate(terms, deps.cards)
+    reference = deps.store.save_estimate(
+        user_id=asker.user_id,
+        channel_id=asker.channel_id,
+        input_text=terms,
+        card=result.card.name,
+        result_for=lambda ref: EstimateSnapshot.from_estimate(
+            result, reference=ref, input_text=terms
+        ).to_json(),
+    )
+    stored = deps.store.get_estimate(reference)
+    assert stored is not None
+    snapshot = EstimateSnapshot.from_json(stored.result)
+    return render.render_estimate(snapshot, share=f"show {reference}" if share else None)
+
+
+def show(deps: Deps, reference: str, *, shared: bool = False) -> Message:
+    """A stored estimate (`E-7K2Q`) or a knowledge-base entry (`sta-billable-permissions`)."""
+    wanted = reference.strip()
+    if wanted.upper().startswith("KB "):
+        wanted = wanted[3:].split(",")[0].strip()
+    if not wanted:
+        raise UsageError(f"show what? e.g. `{COMMAND} show E-7K2Q`")
+    replay = None if shared else f"show {wanted}"
+    if REFERENCE.match(wanted.upper()):
+        stored = deps.store.get_estimate(wanted.upper())
+        if stored is not None:
+            snapshot = EstimateSnapshot.from_json(stored.result)
+            return render.render_estimate(snapshot, share=replay)
+    entry = deps.kb.get(wanted.lower())
+    if entry is not None:
+        return render.render_answer(entry, share=replay)
+    raise UnknownReferenceError(
+        f"nothing is stored as '{wanted}' (estimates look like E-7K2Q; knowledge-base "
+        "entries like sta-billable-permissions)"
+    )
+
+
+def _card_option(deps: Deps, words: list[str]) -> tuple[RateCard, list[str]]:
+    card = deps.default_card
+    rest: list[str] = []
+    for word in words:
+        chosen = _CARD.match(word)
+        if chosen:
+            card = choose_card(chosen.group(1), deps.cards)
+        else:
+            rest.append(word)
+    return card, rest
+
+
+def explain_tokens(deps: Deps, argument: str, *, share: str | None) -> Message:
+    """`explain N FEATURE [named|concurrent] [card=NAME]`."""
+    card, words = _card_option(deps, argument.split())
+    if len(words) not in (2, 3):
+        raise UsageError(
+            f"expected `{COMMAND} explain N FEATURE [named|concurrent]`, e.g. `explain 1620 sta`"
+        )
+    tokens = parse_number(words[0])
+    result = explain(tokens, words[1], words[2] if len(words) == 3 else None, card)
+    return render.render_explanation(result, card, share=share)
+
+
+def rates(deps: Deps, argument: str, *, share: str | None) -> Message:
+    """`rates [FEATURE] [card=NAME]`."""
+    card, words = _card_option(deps, argument.split())
+    if len(words) > 1:
+        raise UsageError(f"expected `{COMMAND} rates [FEATURE]`, e.g. `rates copilot`")
+    feature = card.resolve(words[0]) if words else None
+    return render.render_rates(card, feature, share=share)
+
+
+# -- buttons --------------------------------------------------------------------------------
+
+
+def _entry(deps: Deps, entry_id: str | None) -> Entry:
+    entry = deps.kb.get(entry_id) if entry_id else None
+    if entry is None:
+        raise StaleActionError("that answer is no longer in the knowledge base; ask again")
+    return entry
+
+
+def chosen_answer(deps: Deps, value: ButtonValue) -> Message:
+    """The "did you mean" entry a user picked, to replace the message it was picked from."""
+    entry = _entry(deps, value.entry)
+    return render.render_answer(entry, question_id=value.question_id)
+
+
+def record_feedback(deps: Deps, value: ButtonValue, user_id: str, *, helpful: bool) -> Message:
+    entry = _entry(deps, value.entry)
+    question = None
+    if value.question_id is not None:
+        question = deps.store.get_question(value.question_id)
+    deps.store.record_feedback(
+        entry_id=entry.id,
+        question="" if question is None else question.text,
+        helpful=helpful,
+        user_id=user_id,
+    )
+    said = "helpful" if helpful else "not helpful"
+    return render.render_notice(f"Thanks, noted as {said}. You can change your vote any time.")
+
+
+def ticket(deps: Deps, value: ButtonValue, permalink: str | None) -> Message:
+    """The plain-text block to paste into a support ticket."""
+    if value.reference is not None:
+        stored = deps.store.get_estimate(value.reference)
+        if stored is None:
+            raise StaleActionError(f"estimate {value.reference} is no longer stored")
+        snapshot = EstimateSnapshot.from_json(stored.result)
+        return render.render_ticket(render.ticket_for_estimate(snapshot, permalink))
+    entry = _entry(deps, value.entry)
+    return render.render_ticket(render.ticket_for_answer(entry, permalink))
+
+
+def home(deps: Deps, user_id: str) -> dict[str, Any]:
+    recent = deps.store.recent_estimates(user_id, RECENT_ESTIMATES)
+    return render.render_home(deps.default_card, recent)

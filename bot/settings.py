@@ -1,0 +1,133 @@
+"""The one typed settings object, built from the environment at the edge and passed down.
+
+Secrets are `SecretStr`: they never appear in a repr, a log line or an error message. Every
+error names the variable and what it expects, never the value that was found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from bot.errors import SettingsError
+
+DEFAULT_DB = Path("./tokenbot.db")
+DEFAULT_RETENTION_DAYS = 365
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class Mode(StrEnum):
+    """How Slack reaches the app."""
+
+    SOCKET = "socket"
+    HTTP = "http"
+
+
+class Settings(BaseModel):
+    """Everything the bot reads from its environment, validated once."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bot_token: SecretStr
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = None
+    db_path: Path = DEFAULT_DB
+    slack_api_url: str | None = None
+    admins: frozenset[str] = frozenset()
+    retention_days: int = DEFAULT_RETENTION_DAYS
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Read and check every setting; raises `SettingsError` naming the first bad one."""
+        bot_token = _secret(env, "SLACK_BOT_TOKEN", prefix="xoxb-", required=True)
+        assert bot_token is not None
+        return cls(
+            bot_token=bot_token,
+            signing_secret=_secret(env, "SLACK_SIGNING_SECRET"),
+            app_token=_secret(env, "SLACK_APP_TOKEN", prefix="xapp-"),
+            db_path=_db_path(env),
+            slack_api_url=_api_url(env),
+            admins=_admins(env),
+            retention_days=_retention_days(env),
+        )
+
+    def require(self, mode: Mode) -> None:
+        """Check that the settings `mode` needs are present."""
+        if mode is Mode.HTTP and self.signing_secret is None:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set: HTTP mode needs the app's signing secret "
+                "(Basic Information > App Credentials)"
+            )
+        if mode is Mode.SOCKET and self.app_token is None:
+            raise SettingsError(
+                "SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token starting "
+                "'xapp-' with the connections:write scope (or run with --http)"
+            )
+
+
+def _value(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _secret(
+    env: Mapping[str, str], name: str, *, prefix: str = "", required: bool = False
+) -> SecretStr | None:
+    value = _value(env, name)
+    if value is None:
+        if required:
+            raise SettingsError(f"{name} is not set: expected a bot token starting '{prefix}'")
+        return None
+    if prefix and not value.startswith(prefix):
+        raise SettingsError(f"{name} is malformed: expected a token starting '{prefix}'")
+    if any(char.isspace() for char in value):
+        raise SettingsError(f"{name} is malformed: expected no spaces inside the value")
+    return SecretStr(value)
+
+
+def _db_path(env: Mapping[str, str]) -> Path:
+    value = _value(env, "TOKENBOT_DB")
+    return DEFAULT_DB if value is None else Path(value)
+
+
+def _api_url(env: Mapping[str, str]) -> str | None:
+    value = _value(env, "TOKENBOT_SLACK_API_URL")
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(
+            "TOKENBOT_SLACK_API_URL is malformed: expected an http(s) URL such as "
+            "https://slack.com/api/"
+        )
+    return value if value.endswith("/") else value + "/"
+
+
+def _admins(env: Mapping[str, str]) -> frozenset[str]:
+    value = _value(env, "TOKENBOT_ADMINS")
+    if value is None:
+        return frozenset()
+    ids = [part.strip() for part in value.split(",") if part.strip()]
+    for user_id in ids:
+        if not _USER_ID.match(user_id):
+            raise SettingsError(
+                "TOKENBOT_ADMINS is malformed: expected comma-separated Slack user ids "
+                "such as U012AB3CD,W0456EF7G"
+            )
+    return frozenset(ids)
+
+
+def _retention_days(env: Mapping[str, str]) -> int:
+    value = _value(env, "TOKENBOT_RETENTION_DAYS")
+    if value is None:
+        return DEFAULT_RETENTION_DAYS
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(
+            "TOKENBOT_RETENTION_DAYS is malformed: expected a whole number of days, at least 1"
+        )
+    return int(value)

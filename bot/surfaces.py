@@ -1,0 +1,30 @@
+"""The Slack surfaces the app registers: one list that listeners and the manifest test share."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+COMMAND = "/tokens"
+
+BOT_EVENTS: dict[str, str] = {
+    "app_mention": "app_mention",
+    "message.im": "message",
+    "app_home_opened": "app_home_opened",
+}
+"""Manifest event name -> the `event.type` Slack sends for it."""
+
+
+class Action(StrEnum):
+    """`action_id` of every button the app puts in a message."""
+
+    HELPFUL = "feedback_helpful"
+    NOT_HELPFUL = "feedback_not_helpful"
+    DID_YOU_MEAN = "did_you_mean"
+    TICKET = "ticket"
+    SHARE = "share"
+
+
+def action_pattern(action: Action) -> re.Pattern[str]:
+    """Matches `action` and its numbered variants (`did_you_mean:2`; ids are unique per block)."""
+    return re.compile(rf"^{re.escape(action.value)}(?::\d+)?$")

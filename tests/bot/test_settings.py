@@ -1,0 +1,83 @@
+"""Settings: one typed object from the environment; errors name the variable, never the value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.errors import SettingsError
+from bot.settings import DEFAULT_DB, Mode, Settings
+
+GOOD = {
+    "SLACK_BOT_TOKEN": "xoxb-1-abc",
+    "SLACK_SIGNING_SECRET": "s3cret",
+    "SLACK_APP_TOKEN": "xapp-1",
+}
+
+
+class TestSettings:
+    def test_defaults(self) -> None:
+        settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"})
+        assert settings.db_path == DEFAULT_DB
+        assert settings.retention_days == 365
+        assert settings.slack_api_url is None
+        assert settings.admins == frozenset()
+
+    def test_reads_every_setting(self) -> None:
+        settings = Settings.from_env(
+            {
+                **GOOD,
+                "TOKENBOT_DB": "/tmp/x.db",
+                "TOKENBOT_SLACK_API_URL": "http://127.0.0.1:9/api",
+                "TOKENBOT_ADMINS": "U012AB3CD, W0456EF7G",
+                "TOKENBOT_RETENTION_DAYS": "30",
+            }
+        )
+        assert settings.db_path == Path("/tmp/x.db")
+        assert settings.slack_api_url == "http://127.0.0.1:9/api/"
+        assert settings.admins == {"U012AB3CD", "W0456EF7G"}
+        assert settings.retention_days == 30
+
+    def test_secrets_never_show_in_repr(self) -> None:
+        settings = Settings.from_env(GOOD)
+        assert "xoxb-1-abc" not in repr(settings)
+        assert "s3cret" not in repr(settings)
+
+    def test_is_frozen(self) -> None:
+        settings = Settings.from_env(GOOD)
+        with pytest.raises(ValueError, match="frozen"):
+            settings.retention_days = 1  # type: ignore[misc]
+
+    @pytest.mark.parametrize(
+        ("env", "named"),
+        [
+            ({}, "SLACK_BOT_TOKEN is not set"),
+            ({"SLACK_BOT_TOKEN": "xoxp-user-token"}, "SLACK_BOT_TOKEN is malformed"),
+            ({**GOOD, "SLACK_APP_TOKEN": "xoxb-wrong"}, "SLACK_APP_TOKEN is malformed"),
+            ({**GOOD, "TOKENBOT_SLACK_API_URL": "ftp://x"}, "TOKENBOT_SLACK_API_URL is malformed"),
+            ({**GOOD, "TOKENBOT_ADMINS": "bob"}, "TOKENBOT_ADMINS is malformed"),
+            ({**GOOD, "TOKENBOT_RETENTION_DAYS": "a year"}, "TOKENBOT_RETENTION_DAYS is malformed"),
+            ({**GOOD, "TOKENBOT_RETENTION_DAYS": "0"}, "TOKENBOT_RETENTION_DAYS is malformed"),
+        ],
+    )
+    def test_bad_setting_is_named_in_one_line(self, env: dict[str, str], named: str) -> None:
+        with pytest.raises(SettingsError) as raised:
+            Settings.from_env(env)
+        assert named in str(raised.value)
+        assert "\n" not in str(raised.value)
+
+    def test_error_never_echoes_the_value(self) -> None:
+        with pytest.raises(SettingsError) as raised:
+            Settings.from_env({"SLACK_BOT_TOKEN": "xoxp-very-secret-value"})
+        assert "very-secret" not in str(raised.value)
+
+    def test_http_mode_needs_the_signing_secret(self) -> None:
+        settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"})
+        with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET"):
+            settings.require(Mode.HTTP)
+
+    def test_socket_mode_needs_the_app_token(self) -> None:
+        settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
+        with pytest.raises(SettingsError, match="SLACK_APP_TOKEN"):
+            settings.require(Mode.SOCKET)
