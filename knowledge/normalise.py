@@ -363,6 +363,8 @@ WORDS: dict[str, str] = {
     "complimentary": "free",
 }
 
+# Question words that carry intent stay in: "which" asks for a list, "why" for a cause,
+# "where" for a place in the product.
 STOPWORDS = frozenset(
     """a about after again all also am an and any anything are as at be been being both but
     by can could did do does doing done each else etc even ever for from get gets
@@ -372,8 +374,8 @@ STOPWORDS = frozenset(
     out over please pls plz re really right s same say says she should so some someone
     something still such sure t than thank thanks that thats the their them then there
     these they thing things think this those thx to too u uh um up us ve very via want
-    wanted wants was way we were what whats when where whether which while who whom
-    whose why will with would yeah yes you your yours""".split()
+    wanted wants was way we were what whats when whether while who whom whose will with
+    would yeah yes you your yours""".split()
 )
 
 
