@@ -65,7 +65,7 @@ COVER_WEIGHT = 0.3
 BODY_WEIGHT = 0.2
 """Weight of how much of the question the entry's answer text covers."""
 
-SHORTLIST = 64
+SHORTLIST = 16
 """Entries whose phrasings are compared one by one, after a cheap first pass ranks them all."""
 
 # Authentication and platform "tokens" that share the word but not the subject.
