@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from bot.errors import BotError
 from calculators.errors import CalculatorError
 from knowledge.errors import KnowledgeError
 
@@ -26,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot import cli_estimate, cli_knowledge, cli_serve
+    from bot import cli_audit, cli_estimate, cli_knowledge, cli_report, cli_serve, cli_store
 
     parser = _Parser(
         prog="tokenbot",
@@ -36,7 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
     cli_estimate.register(commands)
     cli_knowledge.register(commands)
+    cli_audit.register(commands)
     cli_serve.register(commands)
+    cli_store.register(commands)
+    cli_report.register(commands)
     return parser
 
 
@@ -48,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CalculatorError, KnowledgeError) as exc:
         print(f"tokenbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BotError as exc:
+        print(f"tokenbot: {exc.message}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import sys
 from typing import Any
 
-from bot.errors import SettingsError
+from bot.errors import SettingsError, StorageError
 from bot.settings import Mode, Settings
+from bot.storage import Store
 
 EXIT_SETTINGS = 2
+EXIT_STORAGE = 1
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
 DEFAULT_WORKERS = 2
@@ -47,9 +50,25 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1 or not 0 <= args.port <= 65535:
         print("tokenbot serve: --workers must be at least 1 and --port 0..65535", file=sys.stderr)
         return EXIT_SETTINGS
+    try:
+        _prepare_database(settings)
+    except StorageError as exc:
+        print(f"tokenbot serve: {exc.message}", file=sys.stderr)
+        return EXIT_STORAGE
     if mode is Mode.HTTP:
         return _serve_http(settings, args)
     return _serve_socket(settings)
+
+
+def _prepare_database(settings: Settings) -> None:
+    """Open the database once before serving: migrate it, purge expired texts, or fail here.
+
+    In HTTP mode each gunicorn worker opens its own connection after the fork; checking first
+    turns a damaged file into one line at start-up instead of a failure in every worker.
+    """
+    retention = dt.timedelta(days=settings.retention_days)
+    with Store(settings.db_path, retention=retention) as store:
+        store.purge()
 
 
 def _serve_http(settings: Settings, args: argparse.Namespace) -> int:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.settings import Settings
 from bot.storage import Store
@@ -20,6 +22,10 @@ class Deps:
     kb: KnowledgeBase
     index: Index
     store: Store
+    admins: frozenset[str] = frozenset()
+    """Slack user ids allowed the admin commands (`TOKENBOT_ADMINS`)."""
+    orgs_path: Path | None = None
+    """The orgs file `/tokens audit` reads (`TOKENBOT_ORGS`)."""
 
     @property
     def cards(self) -> Mapping[str, RateCard]:
@@ -39,4 +45,7 @@ def load_knowledge() -> tuple[KnowledgeBase, Index]:
 def build_deps(settings: Settings, knowledge: tuple[KnowledgeBase, Index] | None = None) -> Deps:
     """Load (or reuse) the knowledge base and open the database named in the settings."""
     kb, index = knowledge if knowledge is not None else load_knowledge()
-    return Deps(kb=kb, index=index, store=Store(settings.db_path))
+    store = Store(settings.db_path, retention=dt.timedelta(days=settings.retention_days))
+    return Deps(
+        kb=kb, index=index, store=store, admins=settings.admins, orgs_path=settings.orgs_path
+    )

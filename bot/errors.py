@@ -17,6 +17,18 @@ class UsageError(BotError):
     """A `/tokens` sub-command was typed in a shape it does not accept."""
 
 
+class StorageError(BotError):
+    """The database file cannot be used (unreadable, damaged, too new); the message names it."""
+
+
+class StorageBusyError(StorageError):
+    """Another connection held the database's write lock for longer than the busy timeout."""
+
+
+class NotAllowedError(BotError):
+    """The command is for the admins listed in TOKENBOT_ADMINS only."""
+
+
 class UnknownReferenceError(BotError):
     """No stored estimate or knowledge-base entry has that reference."""
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot import render
+from bot import admin, render
 from bot.buttons import ButtonValue
 from bot.deps import Deps
 from bot.errors import BotError, StaleActionError, UnknownReferenceError, UsageError
@@ -27,7 +27,7 @@ from calculators.ratecard import RateCard
 from knowledge.entries import Entry
 from knowledge.matching import search
 
-SUBCOMMANDS = ("help", "estimate", "explain", "rates", "show", "ask")
+SUBCOMMANDS = ("help", "estimate", "explain", "rates", "show", "ask", "report", "audit")
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _CARD = re.compile(r"^card=(\S+)$", re.IGNORECASE)
 RECENT_ESTIMATES = 5
@@ -89,6 +89,12 @@ def reply_to_command(
             return rates(deps, command.argument, share=share)
         if command.name == "show":
             return show(deps, command.argument, shared=shared)
+        if command.name == "report":
+            return admin.report_reply(deps, command.argument, asker.user_id)
+        if command.name == "audit":
+            # Audits call the Genesys API, so they never run here (inside `ack()` or a replay):
+            # `bot.listeners.audit` acknowledges at once and answers through `respond()`.
+            raise UsageError(f"run the audit with `{COMMAND} audit sta|copilot [org=NAME]`")
         return answer_question(deps, command.argument, asker, share=not shared, record=not shared)
     except (CalculatorError, BotError) as exc:
         return render.render_error(exc.message)
@@ -174,6 +180,10 @@ def show(deps: Deps, reference: str, *, shared: bool = False) -> Message:
         if stored is not None:
             snapshot = EstimateSnapshot.from_json(stored.result)
             return render.render_estimate(snapshot, share=replay)
+        raise UnknownReferenceError(
+            f"no estimate {wanted.upper()}: check the reference in the reply or the ticket "
+            "(estimates look like E-7K2Q)"
+        )
     entry = deps.kb.get(wanted.lower())
     if entry is not None:
         return render.render_answer(entry, share=replay)
@@ -239,7 +249,7 @@ def record_feedback(deps: Deps, value: ButtonValue, user_id: str, *, helpful: bo
         question = deps.store.get_question(value.question_id)
     deps.store.record_feedback(
         entry_id=entry.id,
-        question="" if question is None else question.text,
+        question="" if question is None else question.text or "",
         helpful=helpful,
         user_id=user_id,
     )

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from bot.errors import SettingsError
+from bot.orgs import orgs_path_from_env
 
 DEFAULT_DB = Path("./tokenbot.db")
 DEFAULT_RETENTION_DAYS = 365
@@ -40,6 +41,8 @@ class Settings(BaseModel):
     slack_api_url: str | None = None
     admins: frozenset[str] = frozenset()
     retention_days: int = DEFAULT_RETENTION_DAYS
+    orgs_path: Path | None = None
+    """The orgs file `/tokens audit` reads (`TOKENBOT_ORGS`)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -54,6 +57,7 @@ class Settings(BaseModel):
             slack_api_url=_api_url(env),
             admins=_admins(env),
             retention_days=_retention_days(env),
+            orgs_path=orgs_path_from_env(env),
         )
 
     def require(self, mode: Mode) -> None:
@@ -68,6 +72,20 @@ class Settings(BaseModel):
                 "SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token starting "
                 "'xapp-' with the connections:write scope (or run with --http)"
             )
+
+
+class StoreSettings(BaseModel):
+    """What the database commands (`show`, `report`, `forget`) read: no Slack token needed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    db_path: Path = DEFAULT_DB
+    retention_days: int = DEFAULT_RETENTION_DAYS
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> StoreSettings:
+        """`TOKENBOT_DB` and `TOKENBOT_RETENTION_DAYS`; raises `SettingsError` naming a bad one."""
+        return cls(db_path=_db_path(env), retention_days=_retention_days(env))
 
 
 def _value(env: Mapping[str, str], name: str) -> str | None:

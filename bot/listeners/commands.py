@@ -7,11 +7,14 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.deps import Deps
+from bot.listeners import audit
 from bot.replies import Asker, Command, reply_to_command
 from bot.surfaces import COMMAND
 
 
 def register(app: App, deps: Deps) -> None:
+    audit.register(app, deps)  # first: `audit` calls the Genesys API, so it answers after ack
+
     @app.command(COMMAND)
     def tokens(ack: Ack, command: dict[str, Any]) -> None:
         """Compute the reply (all local and fast) and send it as the acknowledgement."""

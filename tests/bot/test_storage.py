@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.storage import REFERENCE, REFERENCE_ALPHABET, Store, migrations, random_reference
+from bot.errors import StorageBusyError, StorageError
+from bot.snapshots import EstimateSnapshot
+from bot.storage import (
+    REFERENCE,
+    REFERENCE_ALPHABET,
+    Store,
+    migrations,
+    random_reference,
+)
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+V1_FIXTURE = Path(__file__).parent / "data" / "tokenbot-v1.db"
 
 
 def _estimate(store: Store, user: str = "U1", text: str = "copilot=5") -> str:
@@ -126,6 +138,276 @@ class TestEvents:
         for store in stores:
             store.close()
         assert sorted(results) == [False] * 7 + [True]
+
+
+class TestUpgrade:
+    """A database written by the first schema version is upgraded in place, never recreated."""
+
+    @pytest.fixture
+    def v1(self, tmp_path: Path) -> Path:
+        copy = tmp_path / "tokenbot.db"
+        shutil.copyfile(V1_FIXTURE, copy)
+        return copy
+
+    def test_fixture_is_at_version_1(self) -> None:
+        conn = sqlite3.connect(f"file:{V1_FIXTURE}?mode=ro", uri=True)
+        try:
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        finally:
+            conn.close()
+
+    def test_fixture_is_what_its_script_builds(self, tmp_path: Path) -> None:
+        spec = importlib.util.spec_from_file_location(
+            "make_v1_db", V1_FIXTURE.with_name("make_v1_db.py")
+        )
+        assert spec is not None
+        assert spec.loader is not None
+        script = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(script)
+        script.build(tmp_path / "rebuilt.db")
+        assert _dump(tmp_path / "rebuilt.db") == _dump(V1_FIXTURE)
+
+    def test_version_is_bumped_to_the_latest(self, v1: Path) -> None:
+        with Store(v1) as store:
+            assert store.version == len(migrations()) > 1
+
+    def test_estimates_survive(self, v1: Path) -> None:
+        with Store(v1) as store:
+            stored = store.get_estimate("E-7K2Q")
+            assert stored is not None
+            assert EstimateSnapshot.from_json(stored.result).total_tokens == 2000
+            assert [e.reference for e in store.recent_estimates("U0BOB0001")] == ["E-HX4P"]
+
+    def test_questions_survive_with_their_ids(self, v1: Path) -> None:
+        with Store(v1) as store:
+            questions = store.questions()
+        assert [(q.id, q.text, q.answered) for q in questions] == [
+            (1, "why are my agents using 45 STA tokens?", True),
+            (2, "can I pay tokens with pizza?", False),
+            (3, "can i pay my tokens with pizza", False),
+        ]
+
+    def test_feedback_and_events_survive(self, v1: Path) -> None:
+        with Store(v1) as store:
+            assert store.feedback("sta-per-user-rate") == [
+                ("U0ALICE01", False),
+                ("U0BOB0001", True),
+            ]
+            assert store.mark_event_seen("Ev0OLD01") is False
+
+    def test_upgraded_file_takes_new_rows(self, v1: Path) -> None:
+        with Store(v1) as store:
+            question_id = store.record_question(
+                text="new?", entry_id=None, score=0.0, user_id="U1", channel_id="C1"
+            )
+        assert question_id == 4
+
+    def test_upgrading_twice_changes_nothing(self, v1: Path) -> None:
+        with Store(v1):
+            pass
+        before = v1.read_bytes()
+        with Store(v1) as store:
+            assert store.version == len(migrations())
+        assert v1.read_bytes() == before
+
+
+class TestUnreadableDatabase:
+    def test_garbage_file_names_the_file_and_is_not_overwritten(self, tmp_path: Path) -> None:
+        path = tmp_path / "tokenbot.db"
+        garbage = b"this is not sqlite\x00\xff" * 500
+        path.write_bytes(garbage)
+        with pytest.raises(StorageError, match=str(path)) as raised:
+            Store(path)
+        assert "not a database" in raised.value.message
+        assert path.read_bytes() == garbage
+
+    def test_a_directory_is_a_clear_error(self, tmp_path: Path) -> None:
+        with pytest.raises(StorageError, match=str(tmp_path)):
+            Store(tmp_path)
+
+    def test_a_newer_schema_is_refused_untouched(self, tmp_path: Path) -> None:
+        path = tmp_path / "tokenbot.db"
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA user_version = 99")
+        conn.close()
+        before = path.read_bytes()
+        with pytest.raises(StorageError, match="newer"):
+            Store(path)
+        assert path.read_bytes() == before
+
+
+class TestBusyDatabase:
+    """Another connection holding the write lock is waited for, within a bound."""
+
+    @staticmethod
+    def _hold_write_lock(path: Path) -> sqlite3.Connection:
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO events (event_id, seen_at) VALUES ('EvLOCK', 'now')")
+        return other
+
+    def test_write_waits_for_a_lock_released_in_time(self, tmp_path: Path) -> None:
+        path = tmp_path / "t.db"
+        with Store(path) as store:
+            other = self._hold_write_lock(path)
+            releaser = threading.Timer(0.2, other.commit)
+            releaser.start()
+            try:
+                reference = _estimate(store)
+            finally:
+                releaser.join()
+                other.close()
+            assert store.get_estimate(reference) is not None
+            assert store.mark_event_seen("EvLOCK") is False
+
+    def test_lock_held_past_the_bound_is_a_clear_error(self, tmp_path: Path) -> None:
+        path = tmp_path / "t.db"
+        with Store(path, busy_timeout_ms=100) as store:
+            other = self._hold_write_lock(path)
+            try:
+                started = time.monotonic()
+                with pytest.raises(StorageBusyError, match="locked"):
+                    _estimate(store)
+                assert time.monotonic() - started < 2
+            finally:
+                other.close()
+            assert store.recent_estimates("U1") == []
+
+
+class TestConcurrentWrites:
+    THREADS = 8
+    PER_THREAD = 1000
+
+    def _write_from_threads(self, stores: list[Store]) -> list[str]:
+        references: list[list[str]] = [[] for _ in range(self.THREADS)]
+        barrier = threading.Barrier(self.THREADS)
+
+        def write(n: int) -> None:
+            store = stores[n % len(stores)]
+            barrier.wait()
+            for i in range(self.PER_THREAD):
+                references[n].append(_estimate(store, user=f"U{n}", text=f"copilot={i}"))
+
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(self.THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return [reference for chunk in references for reference in chunk]
+
+    def test_eight_threads_lose_no_estimate_and_share_no_reference(self, tmp_path: Path) -> None:
+        with Store(tmp_path / "t.db") as store:
+            references = self._write_from_threads([store])
+            assert len(references) == self.THREADS * self.PER_THREAD
+            assert len(set(references)) == len(references)
+            for n in range(self.THREADS):
+                assert len(store.recent_estimates(f"U{n}", limit=10_000)) == self.PER_THREAD
+
+    def test_eight_connections_on_one_file_lose_nothing(self, tmp_path: Path) -> None:
+        """As several server processes would: one store (connection) per thread."""
+        stores = [Store(tmp_path / "t.db") for _ in range(self.THREADS)]
+        try:
+            references = self._write_from_threads(stores)
+        finally:
+            for store in stores:
+                store.close()
+        with Store(tmp_path / "t.db") as reader:
+            stored = [
+                e.reference
+                for n in range(self.THREADS)
+                for e in reader.recent_estimates(f"U{n}", limit=10_000)
+            ]
+        assert len(references) == len(set(references)) == self.THREADS * self.PER_THREAD
+        assert sorted(stored) == sorted(references)
+
+
+class TestPurge:
+    @staticmethod
+    def _ask(store: Store, text: str, user: str = "U1") -> int:
+        return store.record_question(
+            text=text, entry_id=None, score=0.1, user_id=user, channel_id="C1"
+        )
+
+    def test_question_texts_older_than_the_retention_are_deleted(self) -> None:
+        moments = iter([NOW - dt.timedelta(days=400), NOW - dt.timedelta(days=10)])
+        with Store(":memory:", clock=lambda: next(moments)) as store:
+            self._ask(store, "old question")
+            self._ask(store, "recent question")
+            purged = store.purge(NOW)
+            assert purged.question_texts == 1
+            assert [q.text for q in store.questions()] == [None, "recent question"]
+
+    def test_the_retention_period_is_a_setting(self) -> None:
+        with Store(
+            ":memory:", clock=lambda: NOW - dt.timedelta(days=40), retention=dt.timedelta(days=30)
+        ) as store:
+            self._ask(store, "forty days ago")
+            assert store.purge(NOW).question_texts == 1
+
+    def test_feedback_texts_are_deleted_but_votes_kept(self) -> None:
+        with Store(":memory:", clock=lambda: NOW - dt.timedelta(days=400)) as store:
+            store.record_feedback(entry_id="e", question="old q", helpful=False, user_id="U1")
+            assert store.purge(NOW).feedback_texts == 1
+            [vote] = store.votes()
+            assert (vote.question, vote.helpful) == (None, False)
+
+    def test_old_event_ids_are_dropped(self) -> None:
+        moments = iter([NOW - dt.timedelta(days=8), NOW - dt.timedelta(days=1), NOW])
+        with Store(":memory:", clock=lambda: next(moments)) as store:
+            store.mark_event_seen("EvOLD")
+            store.mark_event_seen("EvNEW")
+            assert store.purge(NOW).events == 1
+            assert store.mark_event_seen("EvNEW") is False
+
+
+class TestForget:
+    def test_every_row_of_the_user_is_removed_and_counted(self, store: Store) -> None:
+        _estimate(store, user="U1")
+        _estimate(store, user="U1")
+        store.record_question(text="q", entry_id=None, score=0.1, user_id="U1", channel_id="C")
+        store.record_feedback(entry_id="e", question="q", helpful=True, user_id="U1")
+        kept = _estimate(store, user="U2")
+        store.record_question(text="q2", entry_id=None, score=0.1, user_id="U2", channel_id="C")
+
+        removed = store.forget("U1")
+
+        assert (removed.estimates, removed.questions, removed.feedback) == (2, 1, 1)
+        assert store.recent_estimates("U1") == []
+        assert [q.user_id for q in store.questions()] == ["U2"]
+        assert store.votes() == []
+        assert store.get_estimate(kept) is not None
+
+    def test_an_unknown_user_removes_nothing(self, store: Store) -> None:
+        removed = store.forget("U404")
+        assert (removed.estimates, removed.questions, removed.feedback) == (0, 0, 0)
+
+
+class TestPeriods:
+    def test_questions_are_filtered_by_period(self) -> None:
+        days = iter(NOW - dt.timedelta(days=n) for n in (3, 2, 1))
+        with Store(":memory:", clock=lambda: next(days)) as store:
+            for text in ("a", "b", "c"):
+                store.record_question(
+                    text=text, entry_id=None, score=0.1, user_id="U1", channel_id="C1"
+                )
+            since, until = NOW - dt.timedelta(days=2), NOW - dt.timedelta(days=1)
+            assert [q.text for q in store.questions(since, until)] == ["b"]
+
+    def test_activity_counts_questions_and_estimates(self, store: Store) -> None:
+        _estimate(store, user="U1")
+        store.record_question(text="q", entry_id=None, score=0.1, user_id="U2", channel_id="C")
+        assert sorted((a.kind, a.user_id) for a in store.activity()) == [
+            ("estimate", "U1"),
+            ("question", "U2"),
+        ]
+
+
+def _dump(path: Path) -> list[str]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return [*conn.iterdump(), str(conn.execute("PRAGMA user_version").fetchone()[0])]
+    finally:
+        conn.close()
 
 
 @pytest.fixture

@@ -1,0 +1,89 @@
+"""`tokenbot audit sta|copilot --org NAME`: which roles of an org bill STA or Copilot tokens."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.audit import audit_org
+from bot.errors import BotError
+from bot.orgs import ORGS_VARIABLE, load_orgs, orgs_path_from_env
+from bot.render_audit import audit_text, ticket_text, tokens_line
+from calculators.audit import Addon, AuditResult
+from calculators.errors import CalculatorError
+from calculators.grammar import DEFAULT_CARD, choose_card
+from calculators.ratecard import Licence
+from knowledge.loader import load_cards
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    """Add the `audit` sub-command."""
+    parser = commands.add_parser(
+        "audit",
+        help="which roles of an org bill STA or Copilot tokens, e.g. audit sta --org acme",
+        description=(
+            "Read an org's roles through the Genesys Cloud Platform API (read-only) and list "
+            "those that grant a token-billed permission, their users, the distinct billable "
+            f"users and the tokens they imply. Orgs are configured in the file named by "
+            f"{ORGS_VARIABLE}."
+        ),
+    )
+    parser.add_argument("addon", choices=[a.value for a in Addon], help="the add-on to audit")
+    parser.add_argument("--org", default=None, help="org name from the orgs file")
+    parser.add_argument(
+        "--licence",
+        choices=[licence.value for licence in Licence],
+        default=None,
+        help="the org's licence model (default: the orgs file's, else named)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--card", default=DEFAULT_CARD, help="rate card (default: list)")
+    parser.add_argument(
+        "--orgs", type=Path, default=None, help=f"orgs file (default: ${ORGS_VARIABLE})"
+    )
+    parser.set_defaults(run=run_audit)
+
+
+def _progress(message: str) -> None:
+    print(f"tokenbot audit: {message}", file=sys.stderr, flush=True)
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    try:
+        card = choose_card(args.card, load_cards())
+        org = load_orgs(args.orgs or orgs_path_from_env(os.environ)).get(args.org)
+        result = audit_org(
+            org,
+            Addon(args.addon),
+            card,
+            os.environ,
+            licence=None if args.licence is None else Licence(args.licence),
+            progress=_progress,
+        )
+    except (BotError, CalculatorError) as exc:
+        print(f"tokenbot: {exc.message}", file=sys.stderr)
+        return EXIT_ERROR
+    print(
+        json.dumps(audit_json(result, org.name), indent=2)
+        if args.json
+        else audit_text(result, org.name)
+    )
+    return EXIT_OK
+
+
+def audit_json(result: AuditResult, org: str) -> dict[str, Any]:
+    """The audit for scripts: every role with its users, the totals, the notes, the ticket."""
+    data: dict[str, Any] = {"org": org, **result.model_dump(mode="json")}
+    data["distinct_users"] = result.distinct_users
+    data["tokens_line"] = tokens_line(result)
+    data["ticket"] = ticket_text(result, org)
+    for role, dumped in zip(result.roles, data["roles"], strict=True):
+        dumped["user_count"] = role.user_count
+    return data

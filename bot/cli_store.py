@@ -1,0 +1,129 @@
+"""`tokenbot show` and `tokenbot forget`: the stored estimates and user data on a terminal.
+
+The database is `TOKENBOT_DB` (default `./tokenbot.db`); no Slack token is needed. Problems
+(a missing, unreadable or damaged file, an unknown reference) are one line on stderr and a
+non-zero exit, from `bot.cli.main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+from typing import Any
+
+from bot.cli_estimate import _table
+from bot.errors import StorageError, UnknownReferenceError
+from bot.settings import StoreSettings
+from bot.snapshots import EstimateSnapshot
+from bot.storage import REFERENCE, Store, StoredEstimate
+from calculators.money import grouped
+
+EXIT_OK = 0
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    """Add `show` and `forget` to the command line."""
+    show = commands.add_parser(
+        "show",
+        help="a stored estimate again, exactly as computed (e.g. show E-7K2Q)",
+        description="Show a stored estimate by its reference, with the rate card and date it "
+        "used. Reads TOKENBOT_DB (default ./tokenbot.db).",
+    )
+    show.add_argument("reference", metavar="REF", help="the estimate's reference, e.g. E-7K2Q")
+    show.add_argument("--json", action="store_true", help="print the stored JSON")
+    show.set_defaults(run=run_show)
+
+    forget = commands.add_parser(
+        "forget",
+        help="delete every stored row of one Slack user (data-protection requests)",
+        description="Delete the estimates, questions and feedback of one Slack user id from "
+        "TOKENBOT_DB, and say how many rows were removed.",
+    )
+    forget.add_argument("user_id", metavar="USER_ID", help="Slack user id, e.g. U012AB3CD")
+    forget.set_defaults(run=run_forget)
+
+
+def open_store() -> Store:
+    """The database named by the environment; it must already exist (never created here)."""
+    settings = StoreSettings.from_env(os.environ)
+    path = settings.db_path
+    if not path.is_file():
+        raise StorageError(
+            f"no database at {path}: set TOKENBOT_DB to the file `tokenbot serve` uses"
+        )
+    return Store(path, retention=dt.timedelta(days=settings.retention_days))
+
+
+def run_show(args: argparse.Namespace) -> int:
+    wanted = args.reference.strip().upper()
+    if not REFERENCE.match(wanted):
+        raise UnknownReferenceError(
+            f"'{args.reference}' is not an estimate reference: they look like E-7K2Q"
+        )
+    with open_store() as store:
+        stored = store.get_estimate(wanted)
+    if stored is None:
+        raise UnknownReferenceError(f"no estimate {wanted} in {store.path}")
+    if args.json:
+        print(json.dumps(stored_json(stored), indent=2, ensure_ascii=False))
+    else:
+        print(render_stored(stored))
+    return EXIT_OK
+
+
+def run_forget(args: argparse.Namespace) -> int:
+    user_id = args.user_id.strip()
+    with open_store() as store:
+        removed = store.forget(user_id)
+    print(
+        f"Removed for {user_id}: {removed.estimates} estimates, {removed.questions} questions, "
+        f"{removed.feedback} feedback votes."
+    )
+    return EXIT_OK
+
+
+def stored_json(stored: StoredEstimate) -> dict[str, Any]:
+    return {
+        "reference": stored.reference,
+        "created_at": stored.created_at.isoformat(),
+        "user_id": stored.user_id,
+        "channel_id": stored.channel_id,
+        "input": stored.input,
+        "card": stored.card,
+        "estimate": stored.result,
+    }
+
+
+def render_stored(stored: StoredEstimate) -> str:
+    """A stored estimate as it was computed: lines, totals, assumptions, card and date."""
+    s = EstimateSnapshot.from_json(stored.result)
+    made = stored.created_at.strftime("%Y-%m-%d %H:%M UTC")
+    out = []
+    if not s.card_official:
+        out += [f"UNOFFICIAL — {s.card_title}: these are not Genesys list rates.", ""]
+    out.append(f"Estimate {s.reference}, made {made}")
+    out.append(f"Rate card: {s.card_title} ({s.card_name}), effective {s.card_effective}")
+    out.append(f"Input: {s.input}")
+    out.append("")
+    rows = [["Feature", "Understood", "Rate", "Tokens"]]
+    for line in s.lines:
+        rate = "not published" if line.rate is None else f"{line.rate} ({line.confidence})"
+        tokens = "needs @RATE" if line.tokens is None else grouped(line.tokens)
+        rows.append([line.name, line.understood, rate, tokens])
+    out += _table(rows, right=frozenset({3}))
+    out.append("")
+    totals = [
+        ["Total tokens", grouped(s.total_tokens)],
+        ["Free allocation", grouped(s.free_allocation)],
+    ]
+    if s.committed_tokens:
+        totals.append(["Committed tokens", grouped(s.committed_tokens)])
+    totals.append(["Billable tokens", grouped(s.billable_tokens)])
+    totals.append(["Cost", f"{s.currency} {s.cost}"])
+    out += _table(totals, right=frozenset({1}))
+    if s.warnings:
+        out += ["", "Warnings:", *(f"  ! {warning}" for warning in s.warnings)]
+    out += ["", "Assumptions:", *(f"  - {assumption}" for assumption in s.assumptions)]
+    return "\n".join(out)

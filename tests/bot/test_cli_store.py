@@ -1,0 +1,229 @@
+"""`tokenbot show`, `forget` and `report`: the database on a terminal, no Slack token needed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.snapshots import EstimateSnapshot
+from bot.storage import Store
+from calculators.estimate import estimate
+from knowledge.loader import KnowledgeBase
+from knowledge.matching import Index
+
+MADE = dt.datetime(2026, 11, 20, 15, 45, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "TOKENBOT_DB", "TOKENBOT_RETENTION_DAYS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "tokenbot.db"
+    monkeypatch.setenv("TOKENBOT_DB", str(path))
+    with Store(path):
+        pass
+    return path
+
+
+@pytest.fixture
+def garbage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, bytes]:
+    path = tmp_path / "broken.db"
+    data = b"definitely not a database\n" * 100
+    path.write_bytes(data)
+    monkeypatch.setenv("TOKENBOT_DB", str(path))
+    return path, data
+
+
+def save(path: Path, knowledge: tuple[KnowledgeBase, Index], terms: str, user: str = "U1") -> str:
+    result = estimate(terms, knowledge[0].cards)
+    with Store(path, clock=lambda: MADE) as store:
+        return store.save_estimate(
+            user_id=user,
+            channel_id="C1",
+            input_text=terms,
+            card=result.card.name,
+            result_for=lambda ref: EstimateSnapshot.from_estimate(
+                result, reference=ref, input_text=terms
+            ).to_json(),
+        )
+
+
+class TestShow:
+    def test_prints_the_stored_estimate_with_its_card_and_date(
+        self, db: Path, knowledge: tuple[KnowledgeBase, Index], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        reference = save(db, knowledge, "copilot=50 va=2000/day")
+        assert main(["show", reference.lower()]) == 0
+        out = capsys.readouterr().out
+        card = knowledge[0].default_card
+        assert f"Estimate {reference}, made 2026-11-20 15:45 UTC" in out
+        assert f"({card.name}), effective {card.effective.isoformat()}" in out
+        assert "Input: copilot=50 va=2000/day" in out
+        assert "Billable tokens" in out
+
+    def test_json_is_the_stored_snapshot(
+        self, db: Path, knowledge: tuple[KnowledgeBase, Index], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        reference = save(db, knowledge, "copilot=50")
+        assert main(["show", "--json", reference]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert data["reference"] == reference
+        assert data["estimate"]["total_tokens"] == 2000
+
+    def test_an_estimate_stored_by_the_first_schema_version_is_shown(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        path = tmp_path / "old.db"
+        shutil.copyfile(Path(__file__).parent / "data" / "tokenbot-v1.db", path)
+        monkeypatch.setenv("TOKENBOT_DB", str(path))
+        assert main(["show", "E-7K2Q"]) == 0
+        out = capsys.readouterr().out
+        assert "Estimate E-7K2Q, made 2026-10-05 09:30 UTC" in out
+        assert "Billable tokens         1,750" in out
+
+    def test_an_unknown_reference_says_no_estimate(
+        self, db: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["show", "E-ZZZZ"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("tokenbot: no estimate E-ZZZZ")
+        assert err.count("\n") == 1
+
+    def test_a_missing_database_is_not_created(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        path = tmp_path / "nowhere.db"
+        monkeypatch.setenv("TOKENBOT_DB", str(path))
+        assert main(["show", "E-7K2Q"]) == 1
+        assert str(path) in capsys.readouterr().err
+        assert not path.exists()
+
+
+class TestForget:
+    def test_removes_the_users_rows_and_says_how_many(
+        self, db: Path, knowledge: tuple[KnowledgeBase, Index], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        save(db, knowledge, "copilot=5", user="U0GONE01")
+        kept = save(db, knowledge, "copilot=6", user="U0STAY01")
+        with Store(db) as store:
+            store.record_question(
+                text="q", entry_id=None, score=0.1, user_id="U0GONE01", channel_id="C1"
+            )
+            store.record_feedback(entry_id="e", question="q", helpful=False, user_id="U0GONE01")
+
+        assert main(["forget", "U0GONE01"]) == 0
+
+        out = capsys.readouterr().out
+        assert out == "Removed for U0GONE01: 1 estimates, 1 questions, 1 feedback votes.\n"
+        with Store(db) as store:
+            assert store.recent_estimates("U0GONE01") == []
+            assert store.questions() == []
+            assert store.get_estimate(kept) is not None
+
+
+class TestReport:
+    @pytest.fixture
+    def filled(self, db: Path) -> Path:
+        with Store(db, clock=lambda: MADE) as store:
+            for user in ("U1", "U2"):
+                store.record_question(
+                    text="can I pay tokens with pizza?",
+                    entry_id=None,
+                    score=0.1,
+                    user_id=user,
+                    channel_id="C1",
+                )
+                store.record_feedback(
+                    entry_id="overage-price", question="pizza?", helpful=False, user_id=user
+                )
+        return db
+
+    def test_gaps_text_lists_the_grouped_question(
+        self, filled: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["report", "gaps"]) == 0
+        out = capsys.readouterr().out
+        assert "Gaps: 2 of 2 questions, in 1 groups" in out
+        assert "2 x  can I pay tokens with pizza?" in out
+        assert "closest: " in out
+
+    def test_gaps_json_in_a_period_without_questions_is_empty(
+        self, filled: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["report", "gaps", "--json", "--since", "2026-11-21"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert (data["report"], data["groups"]) == ("gaps", [])
+        assert data["period"]["since"] == "2026-11-21"
+
+    def test_feedback_json_ranks_entries(
+        self, filled: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["report", "feedback", "--json"]) == 0
+        [entry] = json.loads(capsys.readouterr().out)["entries"]
+        assert (entry["entry_id"], entry["not_helpful"]) == ("overage-price", 2)
+        assert entry["asked"] == [["pizza?", 2]]
+
+    def test_usage_text_has_a_row_per_week(
+        self, filled: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["report", "usage"]) == 0
+        out = capsys.readouterr().out
+        assert "2026-W47  2026-11-16          2          0      2" in out
+
+    def test_a_bad_date_is_a_usage_error(
+        self, filled: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        with pytest.raises(SystemExit) as exited:
+            main(["report", "gaps", "--since", "last week"])
+        assert exited.value.code == 2
+        assert "expected YYYY-MM-DD" in capsys.readouterr().err
+
+    def test_expired_question_texts_are_purged_first(
+        self, filled: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        monkeypatch.setenv("TOKENBOT_RETENTION_DAYS", "1")
+        assert main(["report", "gaps", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["questions"] == 0
+        with Store(filled) as store:
+            assert [q.text for q in store.questions()] == [None, None]
+
+
+class TestDamagedDatabase:
+    @pytest.mark.parametrize("args", [["show", "E-7K2Q"], ["forget", "U1"], ["report", "usage"]])
+    def test_one_line_naming_the_file_and_nothing_overwritten(
+        self,
+        args: list[str],
+        garbage: tuple[Path, bytes],
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        path, data = garbage
+        assert main(args) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert str(path) in err
+        assert "Traceback" not in err
+        assert path.read_bytes() == data
+
+    def test_serve_stops_at_start_up(
+        self,
+        garbage: tuple[Path, bytes],
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        path, data = garbage
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+        monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+        assert main(["serve"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"tokenbot serve: cannot open the database {path}")
+        assert err.count("\n") == 1
+        assert path.read_bytes() == data
