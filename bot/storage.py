@@ -19,6 +19,7 @@ import re
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -160,11 +161,7 @@ class Store:
             self._conn.row_factory = sqlite3.Row
             self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             self._conn.execute("PRAGMA foreign_keys = ON")
-            self._check_version()  # before WAL: a file this code cannot use is left untouched
-            if self.path != ":memory:":
-                # synchronous stays FULL: a committed estimate survives a power cut too.
-                self._conn.execute("PRAGMA journal_mode = WAL")
-            self._migrate()
+            self._prepare(busy_timeout_ms / 1000)
         except StorageError:
             self._conn.close()
             raise
@@ -206,6 +203,29 @@ class Store:
                 f"the database {self.path} has schema version {current}, newer than this "
                 f"tokenbot knows ({latest}): upgrade tokenbot, or point TOKENBOT_DB elsewhere"
             )
+
+    def _prepare(self, patience: float) -> None:
+        """Check the version, switch to WAL and migrate, retrying while other processes do too.
+
+        Several servers starting on one fresh file contend for it; SQLite then answers some of
+        them "locked" at once rather than waiting (its deadlock avoidance), so the whole step
+        is retried with a short pause until `patience` seconds have passed.
+        """
+        deadline = time.monotonic() + patience
+        pause = 0.01
+        while True:
+            try:
+                self._check_version()  # before WAL: a file this code cannot use is left untouched
+                if self.path != ":memory:":
+                    # synchronous stays FULL: a committed estimate survives a power cut too.
+                    self._conn.execute("PRAGMA journal_mode = WAL")
+                self._migrate()
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
     def _migrate(self) -> None:
         with self._lock:

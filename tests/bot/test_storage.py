@@ -274,6 +274,24 @@ class TestBusyDatabase:
             assert store.recent_estimates("U1") == []
 
 
+class TestConcurrentStartUp:
+    def test_opening_waits_for_another_process_setting_up_a_fresh_file(
+        self, tmp_path: Path
+    ) -> None:
+        """Servers started together on a new file: the later one waits, it does not fail.
+
+        While another connection writes to a file still in rollback-journal mode, switching it
+        to WAL is refused at once (SQLite's deadlock avoidance), not after the busy timeout.
+        """
+        db = tmp_path / "fresh.db"
+        other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("CREATE TABLE other_process_was_here (x)")
+        threading.Timer(0.3, lambda: (other.execute("COMMIT"), other.close())).start()
+        with Store(db) as store:
+            assert store.version == len(migrations())
+
+
 class TestConcurrentWrites:
     THREADS = 8
     PER_THREAD = 1000
