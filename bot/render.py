@@ -503,7 +503,9 @@ def help_text(cards: Iterable[str]) -> str:
         "*Genesys Cloud AI Experience tokens: answers and estimates.*\n"
         + "\n".join(lines)
         + f"\nRate cards: {', '.join(f'`{escape(c)}`' for c in cards)} (`card=NAME`). "
-        "Mention me or DM me a question and I answer in a thread."
+        "Mention me or DM me a question and I answer in a thread.\n"
+        f"Admins only: `{COMMAND} report gaps|feedback|usage`, "
+        f"`{COMMAND} audit sta|copilot org=NAME`."
     )
 
 

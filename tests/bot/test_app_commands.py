@@ -46,6 +46,11 @@ class TestSlashCommand:
         assert "/tokens estimate copilot=50 va=2000/day" in all_text(reply)
         assert "/tokens explain 1620 sta" in all_text(reply)
 
+    def test_help_names_the_admin_commands(self, slack: Driver) -> None:
+        text = all_text(slack.command_reply("help"))
+        assert "/tokens report gaps|feedback|usage" in text
+        assert "/tokens audit sta|copilot" in text
+
     def test_estimate_shows_breakdown_totals_and_reference(self, slack: Driver) -> None:
         reply = slack.command_reply("estimate copilot=50 va=2000/day")
         text = all_text(reply)
