@@ -9,11 +9,15 @@ How a question is scored against an entry:
    the match, which is what keeps "pizza" and "password" questions unanswered.
 3. Each token weighs its inverse document frequency over entries, so "token", present in
    nearly every entry, weighs little and "carryover" a lot.
-4. An entry scores the better of (a) its best single phrasing, by weighted Dice overlap with the
-   question, and (b) a blend of that with how much of the question's weight the entry's whole
-   vocabulary covers. The best entry is answered above `ANSWER_CUTOFF` when it leads the next
-   one by `ANSWER_MARGIN`; otherwise entries above `SUGGEST_CUTOFF` are offered as
-   "did you mean"; below that the matcher says it does not know.
+4. An entry's score is a weighted blend of four signals (`Signals`): its best single phrasing
+   (weighted Dice overlap), the cosine with all its phrasings taken together (words most of
+   them use weigh most), how much of the question its phrasings cover at all, and how much its
+   answer text covers. The last three are accumulated along postings lists for every entry
+   sharing a word; the phrasing-by-phrasing comparison runs only for the `SHORTLIST` best.
+5. The best entry is answered above `ANSWER_CUTOFF` when it leads the next one by
+   `ANSWER_MARGIN`, or when the question is worded exactly like a phrasing of that entry
+   alone; otherwise entries above `SUGGEST_CUTOFF` are offered as "did you mean"; below that
+   the matcher says it does not know.
 
 Questions about authentication tokens (OAuth, Slack, JWT, API keys...) are recognised first
 and never answered from the FAQ. Everything here is deterministic: ties go to the entry that
@@ -26,7 +30,7 @@ import heapq
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
@@ -138,9 +142,6 @@ class Index:
     """Per token: the entries whose answer text uses it."""
     vocabulary: tuple[str, ...]
     _corrections: dict[str, str | None] = field(default_factory=dict, compare=False)
-
-    def __len__(self) -> int:
-        return len(self.entry_ids)
 
 
 def build_index(entries: Iterable[Entry], exclude: Iterable[str] = ()) -> Index:
@@ -306,18 +307,8 @@ def signals(
         for position in where:
             in_body[position] += weight
     norms = index.centroid_norms
-
-    def first_pass(position: int) -> Signals:
-        norm = norms[position]
-        return Signals(
-            phrasing=0.0,
-            centroid=dots[position] / (query_norm * norm) if norm else 0.0,
-            cover=covered[position] / total,
-            body=in_body[position] / total,
-        )
-
     if len(touched) > SHORTLIST:
-        # Rank by the cheap signals without building objects for every entry.
+        # Rank by the cheap signals (no phrasing term) without building objects for every entry.
         scale = tuning.centroid / query_norm
         touched = set(
             heapq.nlargest(
@@ -329,16 +320,26 @@ def signals(
                 ),
             )
         )
-    first = [(first_pass(position), position) for position in sorted(touched)]
     items = list(query.items())
     found = []
-    for partial, position in first:
+    for position in sorted(touched):
         best = 0.0
         for tokens, size in index.phrasings[position]:
             shared = sum(weight for token, weight in items if token in tokens)
             if shared:
                 best = max(best, 2 * shared / (total + size))
-        found.append((replace(partial, phrasing=best), position))
+        norm = norms[position]
+        found.append(
+            (
+                Signals(
+                    phrasing=best,
+                    centroid=dots[position] / (query_norm * norm) if norm else 0.0,
+                    cover=covered[position] / total,
+                    body=in_body[position] / total,
+                ),
+                position,
+            )
+        )
     return found
 
 
