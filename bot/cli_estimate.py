@@ -230,7 +230,8 @@ def card_json(card: RateCard) -> dict[str, Any]:
 # -- text ------------------------------------------------------------------------------------
 
 
-def _table(rows: Sequence[Sequence[str]], right: frozenset[int] = frozenset()) -> list[str]:
+def text_table(rows: Sequence[Sequence[str]], right: frozenset[int] = frozenset()) -> list[str]:
+    """Rows as aligned columns (first row is the header); `right` columns are right-aligned."""
     widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
     lines = []
     for row in rows:
@@ -267,7 +268,7 @@ def render_estimate(result: Estimate) -> str:
         rows.append([feature.display, line.understood, rate, tokens])
         if line.note:
             notes[index] = line.note
-    table = _table(rows, right=frozenset({3}))
+    table = text_table(rows, right=frozenset({3}))
     for index, text in enumerate(table):
         out.append(text)
         if index in notes:
@@ -283,7 +284,7 @@ def render_estimate(result: Estimate) -> str:
     totals.append(["Billable tokens", grouped(result.billable_tokens)])
     price = "list price" if result.cost.list_price else "your price"
     totals.append([f"Cost ({price})", money])
-    out.extend(_table(totals, right=frozenset({1})))
+    out.extend(text_table(totals, right=frozenset({1})))
     if not result.complete:
         out.append("INCOMPLETE: a line has no published rate; see the warnings.")
     if result.warnings:
@@ -330,7 +331,7 @@ def render_card(card: RateCard) -> str:
                 ", ".join(feature.aliases),
             ]
         )
-    out.extend(_table(rows))
+    out.extend(text_table(rows))
     out.append("")
     out.append("One rate with its source: tokenbot rates FEATURE")
     return "\n".join(out)
@@ -356,5 +357,5 @@ def render_feature(card: RateCard, key: str, feature: Feature) -> str:
         rows.append([tier.label, note])
     if feature.note:
         rows.append(["note", feature.note])
-    out.extend(f"  {line}" for line in _table(rows))
+    out.extend(f"  {line}" for line in text_table(rows))
     return "\n".join(out)

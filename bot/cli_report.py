@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from bot.admin import build_report
-from bot.cli_estimate import _table
+from bot.cli_estimate import text_table
 from bot.cli_store import open_store
 from bot.deps import load_knowledge
 from bot.errors import UsageError
@@ -122,5 +122,5 @@ def _usage_text(report: UsageReport) -> str:
         [w.week, w.starts.isoformat(), str(w.questions), str(w.estimates), str(w.users)]
         for w in report.weeks
     ]
-    out += _table(rows, right=frozenset({2, 3, 4}))
+    out += text_table(rows, right=frozenset({2, 3, 4}))
     return "\n".join(out)

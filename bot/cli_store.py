@@ -13,7 +13,7 @@ import json
 import os
 from typing import Any
 
-from bot.cli_estimate import _table
+from bot.cli_estimate import text_table
 from bot.errors import StorageError, UnknownReferenceError
 from bot.settings import StoreSettings
 from bot.snapshots import EstimateSnapshot
@@ -112,7 +112,7 @@ def render_stored(stored: StoredEstimate) -> str:
         rate = "not published" if line.rate is None else f"{line.rate} ({line.confidence})"
         tokens = "needs @RATE" if line.tokens is None else grouped(line.tokens)
         rows.append([line.name, line.understood, rate, tokens])
-    out += _table(rows, right=frozenset({3}))
+    out += text_table(rows, right=frozenset({3}))
     out.append("")
     totals = [
         ["Total tokens", grouped(s.total_tokens)],
@@ -122,7 +122,7 @@ def render_stored(stored: StoredEstimate) -> str:
         totals.append(["Committed tokens", grouped(s.committed_tokens)])
     totals.append(["Billable tokens", grouped(s.billable_tokens)])
     totals.append(["Cost", f"{s.currency} {s.cost}"])
-    out += _table(totals, right=frozenset({1}))
+    out += text_table(totals, right=frozenset({1}))
     if s.warnings:
         out += ["", "Warnings:", *(f"  ! {warning}" for warning in s.warnings)]
     out += ["", "Assumptions:", *(f"  - {assumption}" for assumption in s.assumptions)]
