@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.bot import slack_requests as rq  # noqa: E402
-from tests.bot.fake_slack import FakeSlack  # noqa: E402
+from tests.bot.slack import slack_requests as rq  # noqa: E402
+from tests.bot.slack.fake_slack import FakeSlack  # noqa: E402
 
 CONCURRENCY = (1, 8, 32)
 BODIES = (
@@ -65,9 +65,9 @@ def serve_bare(port: int, workers: int, api_url: str) -> None:
     from slack_bolt import Ack, App
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-    from bot.app import build_client
-    from bot.server import GunicornServer
     from bot.settings import Settings
+    from bot.slack.app import build_client
+    from bot.slack.server import GunicornServer
 
     settings = Settings(
         bot_token=SecretStr("xoxb-bench"),

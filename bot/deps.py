@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.settings import Settings
-from bot.storage import Store
+from bot.store import Store
 from calculators.ratecard import RateCard
 from knowledge import loader
 from knowledge.loader import KnowledgeBase

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from bot.errors import SettingsError
-from bot.orgs import orgs_path_from_env
+from bot.genesys.orgs import orgs_path_from_env
 
 DEFAULT_DB = Path("./tokenbot.db")
 DEFAULT_RETENTION_DAYS = 365

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.audit import audit_org
 from bot.errors import BotError
-from bot.orgs import ORGS_VARIABLE, load_orgs, orgs_path_from_env
-from bot.render_audit import audit_text, ticket_text, tokens_line
+from bot.genesys.audit import audit_org
+from bot.genesys.orgs import ORGS_VARIABLE, load_orgs, orgs_path_from_env
+from bot.text.audit import audit_text, ticket_text, tokens_line
 from calculators.audit import Addon, AuditResult
 from calculators.errors import CalculatorError
 from calculators.grammar import DEFAULT_CARD, choose_card

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from bot.cli.table import text_table
 from calculators.estimate import Estimate, Line, estimate
 from calculators.explain import Explanation, explain
 from calculators.grammar import DEFAULT_CARD, choose_card, parse_number
@@ -228,19 +229,6 @@ def card_json(card: RateCard) -> dict[str, Any]:
 
 
 # -- text ------------------------------------------------------------------------------------
-
-
-def text_table(rows: Sequence[Sequence[str]], right: frozenset[int] = frozenset()) -> list[str]:
-    """Rows as aligned columns (first row is the header); `right` columns are right-aligned."""
-    widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
-    lines = []
-    for row in rows:
-        cells = [
-            cell.rjust(widths[col]) if col in right else cell.ljust(widths[col])
-            for col, cell in enumerate(row)
-        ]
-        lines.append("  ".join(cells).rstrip())
-    return lines
 
 
 def _banner(card: RateCard) -> list[str]:

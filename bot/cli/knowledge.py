@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot import text
+from bot.text import answers as text
 from knowledge import loader
 from knowledge.checks import Severity, check_knowledge_base
 from knowledge.entries import Entry

@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot import cli_audit, cli_estimate, cli_knowledge, cli_report, cli_serve, cli_store
+    from bot.cli import audit, estimate, knowledge, report, serve, stored
 
     parser = _Parser(
         prog="tokenbot",
@@ -35,12 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-    cli_estimate.register(commands)
-    cli_knowledge.register(commands)
-    cli_audit.register(commands)
-    cli_serve.register(commands)
-    cli_store.register(commands)
-    cli_report.register(commands)
+    estimate.register(commands)
+    knowledge.register(commands)
+    audit.register(commands)
+    serve.register(commands)
+    stored.register(commands)
+    report.register(commands)
     return parser
 
 
@@ -62,7 +62,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return EXIT_OK
     return code
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -12,11 +12,11 @@ import json
 from typing import Any
 
 from bot.admin import build_report
-from bot.cli_estimate import text_table
-from bot.cli_store import open_store
+from bot.cli.stored import open_store
+from bot.cli.table import text_table
 from bot.deps import load_knowledge
 from bot.errors import UsageError
-from bot.reports import (
+from bot.store.reports import (
     REPORTS,
     FeedbackReport,
     GapsReport,

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.errors import SettingsError, StorageError
 from bot.settings import Mode, Settings
-from bot.storage import Store
+from bot.store import Store
 
 EXIT_SETTINGS = 2
 EXIT_STORAGE = 1
@@ -72,8 +72,8 @@ def _prepare_database(settings: Settings) -> None:
 
 
 def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import server
     from bot.deps import load_knowledge
+    from bot.slack import server
 
     knowledge = load_knowledge()
     gunicorn = server.GunicornServer(
@@ -89,8 +89,8 @@ def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
 def _serve_socket(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import build_app
     from bot.deps import build_deps
+    from bot.slack.app import build_app
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

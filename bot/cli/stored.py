@@ -13,11 +13,11 @@ import json
 import os
 from typing import Any
 
-from bot.cli_estimate import text_table
+from bot.cli.table import text_table
 from bot.errors import StorageError, UnknownReferenceError
 from bot.settings import StoreSettings
-from bot.snapshots import EstimateSnapshot
-from bot.storage import REFERENCE, Store, StoredEstimate
+from bot.store import REFERENCE, Store, StoredEstimate
+from bot.store.snapshots import EstimateSnapshot
 from calculators.money import grouped
 
 EXIT_OK = 0

@@ -34,7 +34,7 @@ from pydantic import (
 )
 
 from bot.errors import BotError
-from bot.genesys import Credentials, GenesysError, Hosts
+from bot.genesys.client import Credentials, GenesysError, Hosts
 from calculators.ratecard import Licence
 
 ORGS_VARIABLE = "TOKENBOT_ORGS"

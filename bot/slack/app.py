@@ -21,10 +21,10 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot import render
 from bot.deps import Deps
-from bot.listeners import actions, commands, events, home
 from bot.settings import Settings
+from bot.slack import render
+from bot.slack.listeners import actions, commands, events, home
 
 logger = logging.getLogger(__name__)
 

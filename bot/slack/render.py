@@ -17,11 +17,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import text as plain_text
-from bot.buttons import ButtonValue
-from bot.snapshots import EstimateSnapshot, LineSnapshot
-from bot.storage import StoredEstimate
-from bot.surfaces import COMMAND, Action
+from bot.slack.buttons import ButtonValue
+from bot.slack.surfaces import COMMAND, Action
+from bot.store import StoredEstimate
+from bot.store.snapshots import EstimateSnapshot, LineSnapshot
+from bot.text import answers as plain_text
 from calculators.explain import Explanation
 from calculators.money import grouped
 from calculators.ratecard import Feature, RateCard
@@ -544,47 +544,6 @@ def render_apology() -> Message:
 
 
 # -- the ticket block -----------------------------------------------------------------------
-
-
-def ticket_for_answer(entry: Entry, permalink: str | None) -> str:
-    """Plain text for a support ticket: short answer, official URLs, reference, permalink."""
-    lines = [entry.question, "", plain_text.markdown_to_plain(entry.summary), ""]
-    official = entry.official_sources
-    if official:
-        lines.append("Official sources:")
-        lines += [f"- {source.url}" for source in official]
-    else:
-        lines.append(
-            "Official sources: none published; see " + ", ".join(str(s.url) for s in entry.sources)
-        )
-    lines.append(f"Reference: {entry.reference}")
-    lines.append(f"Slack: {permalink or PERMALINK_UNAVAILABLE}")
-    return "\n".join(lines)
-
-
-def ticket_for_estimate(snapshot: EstimateSnapshot, permalink: str | None) -> str:
-    s = snapshot
-    lines = [f"Token estimate {s.reference} ({s.card_title}, effective {s.card_effective})"]
-    if not s.card_official:
-        lines.append("UNOFFICIAL figures, not Genesys list rates.")
-    lines.append(f"Input: {s.input}")
-    for line in s.lines:
-        tokens = "rate needed" if line.tokens is None else f"{grouped(line.tokens)} tokens"
-        lines.append(f"- {line.name}: {line.understood} = {tokens}")
-    lines.append(
-        f"Total {grouped(s.total_tokens)}; free {grouped(s.free_allocation)}; billable "
-        f"{grouped(s.billable_tokens)}; cost {s.currency} {s.cost}"
-    )
-    urls = s.official_urls()
-    if urls:
-        lines.append("Official sources:")
-        lines += [f"- {url}" for url in urls]
-    lines.append(f"Reference: {s.reference}")
-    lines.append(f"Slack: {permalink or PERMALINK_UNAVAILABLE}")
-    return "\n".join(lines)
-
-
-PERMALINK_UNAVAILABLE = "(no link: this reply was only visible to you; share it to get one)"
 
 
 def render_ticket(ticket: str) -> Message:

@@ -11,14 +11,16 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot import admin, render
-from bot.buttons import ButtonValue
 from bot.deps import Deps
 from bot.errors import BotError, StaleActionError, UnknownReferenceError, UsageError
-from bot.render import Message
-from bot.snapshots import EstimateSnapshot
-from bot.storage import REFERENCE
-from bot.surfaces import COMMAND
+from bot.slack import render
+from bot.slack.buttons import ButtonValue
+from bot.slack.render import Message
+from bot.slack.reports import report_reply
+from bot.slack.surfaces import COMMAND
+from bot.store import REFERENCE
+from bot.store.snapshots import EstimateSnapshot
+from bot.text.tickets import ticket_for_answer, ticket_for_estimate
 from calculators.errors import CalculatorError
 from calculators.estimate import estimate
 from calculators.explain import explain
@@ -90,10 +92,10 @@ def reply_to_command(
         if command.name == "show":
             return show(deps, command.argument, shared=shared)
         if command.name == "report":
-            return admin.report_reply(deps, command.argument, asker.user_id)
+            return report_reply(deps, command.argument, asker.user_id)
         if command.name == "audit":
             # Audits call the Genesys API, so they never run here (inside `ack()` or a replay):
-            # `bot.listeners.audit` acknowledges at once and answers through `respond()`.
+            # `bot.slack.listeners.audit` acknowledges at once and answers through `respond()`.
             raise UsageError(f"run the audit with `{COMMAND} audit sta|copilot [org=NAME]`")
         return answer_question(deps, command.argument, asker, share=not shared, record=not shared)
     except (CalculatorError, BotError) as exc:
@@ -264,9 +266,9 @@ def ticket(deps: Deps, value: ButtonValue, permalink: str | None) -> Message:
         if stored is None:
             raise StaleActionError(f"estimate {value.reference} is no longer stored")
         snapshot = EstimateSnapshot.from_json(stored.result)
-        return render.render_ticket(render.ticket_for_estimate(snapshot, permalink))
+        return render.render_ticket(ticket_for_estimate(snapshot, permalink))
     entry = _entry(deps, value.entry)
-    return render.render_ticket(render.ticket_for_answer(entry, permalink))
+    return render.render_ticket(ticket_for_answer(entry, permalink))
 
 
 def home(deps: Deps, user_id: str) -> dict[str, Any]:

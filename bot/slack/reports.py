@@ -1,18 +1,58 @@
-"""Block Kit for the curator reports (`/tokens report ...`), within Slack's limits via `fit()`.
+"""`/tokens report ...`: the admin check, the argument syntax, and the reports as Block Kit.
 
-Question texts are what users typed: every one goes through `escape()`.
+Messages stay within Slack's limits via `fit()`. Question texts are what users typed: every
+one goes through `escape()`.
 """
 
 from __future__ import annotations
 
-from bot.render import Block, Message, context, escape, fit, header, section, trim
-from bot.reports import FeedbackReport, GapsReport, Report, UsageReport
+from bot.admin import build_report, require_admin, unknown_report
+from bot.deps import Deps
+from bot.errors import UsageError
+from bot.slack.render import Block, Message, context, escape, fit, header, section, trim
+from bot.slack.surfaces import COMMAND
+from bot.store.reports import (
+    REPORTS,
+    FeedbackReport,
+    GapsReport,
+    Period,
+    Report,
+    UsageReport,
+    parse_date,
+)
+
+REPORT_USAGE = f"`{COMMAND} report gaps|feedback|usage [SINCE [UNTIL]]`, dates as YYYY-MM-DD"
+REFUSAL = (
+    f"`{COMMAND} report` is only for the knowledge-base curators listed in "
+    "TOKENBOT_ADMINS. Ask one of them if you need a report."
+)
 
 MAX_ROWS = 30
 """Groups or entries shown in Slack; the command line shows them all."""
 QUESTION_TEXT = 300
 WEEKS_PER_SECTION = 40
 """About 2,000 characters of table: inside a section's 3,000."""
+
+
+def parse_report(argument: str) -> tuple[str, Period]:
+    """`gaps 2026-11-01 2026-11-30` -> ("gaps", Period(...)); `UsageError` for anything else."""
+    words = argument.split()
+    if not words:
+        raise UsageError(f"which report? {REPORT_USAGE}")
+    name = words[0].lower()
+    if name not in REPORTS:
+        raise UsageError(unknown_report(name))
+    if len(words) > 3:
+        raise UsageError(f"too many words: expected {REPORT_USAGE}")
+    dates = [parse_date(word) for word in words[1:]]
+    return name, Period(*dates)
+
+
+def report_reply(deps: Deps, argument: str, user_id: str) -> Message:
+    """`/tokens report ...`: the report for an admin, a polite refusal for anyone else."""
+    require_admin(deps, user_id, REFUSAL)
+    name, period = parse_report(argument)
+    return render_report(build_report(deps.store, deps.kb, deps.index, name, period))
 
 
 def render_report(report: Report) -> Message:

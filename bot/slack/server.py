@@ -16,9 +16,9 @@ from gunicorn.app.base import BaseApplication
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.app import build_app
 from bot.deps import Deps, build_deps
 from bot.settings import Settings
+from bot.slack.app import build_app
 from knowledge.loader import KnowledgeBase
 from knowledge.matching import Index
 

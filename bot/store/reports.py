@@ -1,4 +1,4 @@
-"""The curator's reports: pure functions over stored rows (the SQL lives in `bot.storage`).
+"""The curator's reports: pure functions over stored rows (the SQL lives in `bot.store`).
 
 * `gaps_report`: questions the knowledge base could not answer, or answered with low
   confidence, near-identical wordings grouped, most frequent first, each with its closest entry.
@@ -20,7 +20,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.errors import UsageError
-from bot.storage import Activity, StoredQuestion, StoredVote
+from bot.store.sqlite import Activity, StoredQuestion, StoredVote
 from knowledge.entries import Entry
 from knowledge.matching import Index, is_trap, score_entries
 from knowledge.normalise import tokenize

@@ -2,7 +2,7 @@
 
 One connection per `Store`, shared by Bolt's worker threads under a lock (every statement is
 short). WAL and `busy_timeout` let several server processes share one file. The schema version
-lives in `PRAGMA user_version`; the numbered scripts in `bot/migrations/` bring an older file
+lives in `PRAGMA user_version`; the numbered scripts in `migrations/` bring an older file
 forward when it is opened. A file that is not a readable database, or was written by a newer
 tokenbot, raises `StorageError` naming it and is left untouched.
 
@@ -54,9 +54,9 @@ def random_reference() -> str:
 
 
 def migrations() -> list[tuple[int, str]]:
-    """(version, SQL script) for every file in `bot/migrations/`, in version order."""
+    """(version, SQL script) for every file in `migrations/`, in version order."""
     found: list[tuple[int, str]] = []
-    for item in resources.files("bot").joinpath("migrations").iterdir():
+    for item in resources.files("bot.store").joinpath("migrations").iterdir():
         match = _MIGRATION.match(item.name)
         if match:
             found.append((int(match.group(1)), item.read_text(encoding="utf-8")))
@@ -64,7 +64,7 @@ def migrations() -> list[tuple[int, str]]:
     for position, (version, _) in enumerate(found, start=1):
         if version != position:
             raise RuntimeError(
-                f"bot/migrations: expected version {position:03d}, found {version:03d}"
+                f"bot/store/migrations: expected version {position:03d}, found {version:03d}"
             )
     return found
 

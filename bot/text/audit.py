@@ -1,17 +1,14 @@
-"""An org audit as terminal text, as a plain-text block for a ticket, and as Block Kit.
+"""An org audit as plain text: the terminal report and the block to paste into a ticket.
 
-Role, group and user names come from the customer's org: they are escaped before they land in
-mrkdwn, like anything else from outside the code.
+`bot.slack.audit` builds the Block Kit version from the same pieces (and escapes the role,
+group and user names, which come from the customer's org).
 """
 
 from __future__ import annotations
 
-from bot.render import Block, Message, context, divider, escape, fit, header, section, split_text
 from calculators.audit import SOURCES, AuditResult, RoleFinding
 from calculators.money import grouped, plain
 from calculators.ratecard import Licence
-
-ROLES_SHOWN_IN_SLACK = 20
 
 
 def users_text(count: int) -> str:
@@ -40,7 +37,7 @@ def title(result: AuditResult, org: str) -> str:
     )
 
 
-def _role_detail(role: RoleFinding) -> str:
+def role_detail(role: RoleFinding) -> str:
     parts = []
     if role.master_admin and role.name.casefold() != "master admin":
         parts.append("the default Master Admin role")
@@ -49,7 +46,7 @@ def _role_detail(role: RoleFinding) -> str:
     return f" ({'; '.join(parts)})" if parts else ""
 
 
-def _master_admin_note(result: AuditResult) -> str | None:
+def master_admin_note(result: AuditResult) -> str | None:
     if not result.master_admin_roles:
         return None
     users = sum(role.user_count for role in result.master_admin_roles)
@@ -58,9 +55,6 @@ def _master_admin_note(result: AuditResult) -> str | None:
         f"wildcard policies: its {users_text(users)} are billed whether or not they use "
         f"{result.addon.label}. Move people who do not need Master Admin to a narrower role."
     )
-
-
-# -- terminal --------------------------------------------------------------------------------
 
 
 def audit_text(result: AuditResult, org: str) -> str:
@@ -73,7 +67,7 @@ def audit_text(result: AuditResult, org: str) -> str:
         width = max(len(users_text(role.user_count)) for role in result.roles)
         for role in result.roles:
             count = users_text(role.user_count).rjust(width)
-            lines.append(f"  {count}  {role.name}{_role_detail(role)}")
+            lines.append(f"  {count}  {role.name}{role_detail(role)}")
             lines.append(f"  {' ' * width}  via {', '.join(role.policies)}")
     else:
         lines.append(f"No role grants a billable {result.addon.label} permission.")
@@ -84,7 +78,7 @@ def audit_text(result: AuditResult, org: str) -> str:
         f"Tokens implied: {tokens_line(result)}",
         "List rate: the customer's contract and invoice govern.",
     ]
-    note = _master_admin_note(result)
+    note = master_admin_note(result)
     notes = ([note] if note else []) + list(result.notes)
     lines += ["", "Notes:"] + [f"- {n}" for n in notes]
     lines += ["", "For a ticket:", "-------------", ticket_text(result, org)]
@@ -100,7 +94,7 @@ def ticket_text(result: AuditResult, org: str) -> str:
         f"Distinct billable users: {grouped(result.distinct_users)}",
         f"Tokens implied: {tokens_line(result)} (list rate; the contract governs)",
     ]
-    note = _master_admin_note(result)
+    note = master_admin_note(result)
     if note:
         lines.append(note)
     lines.append(f"Permissions checked: {_compact(result.checked_permissions)}")
@@ -115,42 +109,3 @@ def _compact(permissions: tuple[str, ...]) -> str:
         entity, _, action = permission.rpartition(":")
         actions.setdefault(entity, []).append(action)
     return ", ".join(f"{entity}:{'|'.join(acts)}" for entity, acts in actions.items())
-
-
-# -- Slack -----------------------------------------------------------------------------------
-
-
-def render_audit(result: AuditResult, org: str) -> Message:
-    """The audit as an ephemeral Slack message, with its ticket block."""
-    label = result.addon.label
-    blocks: list[Block] = [header(f"{label} audit: {org}")]
-    blocks.append(context(escape(title(result, org))))
-    if result.roles:
-        shown = result.roles[:ROLES_SHOWN_IN_SLACK]
-        lines = [
-            f"• *{escape(role.name)}*: {users_text(role.user_count)}{escape(_role_detail(role))}"
-            f" — `{escape(', '.join(role.policies))}`"
-            for role in shown
-        ]
-        if len(result.roles) > len(shown):
-            lines.append(f"…and {len(result.roles) - len(shown)} more roles (see the CLI).")
-        blocks.append(
-            section(f"*Roles granting a billable {label} permission*\n" + "\n".join(lines))
-        )
-    else:
-        blocks.append(section(f"No role grants a billable {label} permission."))
-    blocks.append(
-        section(
-            f"*Distinct billable users:* {grouped(result.distinct_users)}\n"
-            f"*Tokens implied:* {escape(tokens_line(result))}"
-        )
-    )
-    note = _master_admin_note(result)
-    notes = ([note] if note else []) + list(result.notes)
-    blocks.append(context(*(escape(n) for n in notes[:10])))
-    blocks.append(divider())
-    blocks.append(section("*For a ticket*"))
-    for chunk in split_text(ticket_text(result, org)):
-        blocks.append({"type": "section", "text": {"type": "plain_text", "text": chunk}})
-    fallback = f"{label} audit of {org}: {tokens_line(result)}"
-    return fit(escape(fallback), blocks)

@@ -97,7 +97,7 @@ class TestKbCheckCommand:
     """`tokenbot kb check` on a copy of the shipped knowledge base."""
 
     def run(self, faq: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-        from bot.cli import main
+        from bot.cli.main import main
 
         code = main(["kb", "check", "--faq", str(faq)])
         out = capsys.readouterr()

@@ -9,13 +9,20 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import render
-from bot.buttons import ButtonValue
 from bot.deps import Deps
 from bot.errors import BotError
-from bot.render import Message
-from bot.replies import Asker, Command, chosen_answer, record_feedback, reply_to_command, ticket
-from bot.surfaces import Action, action_pattern
+from bot.slack import render
+from bot.slack.buttons import ButtonValue
+from bot.slack.render import Message
+from bot.slack.replies import (
+    Asker,
+    Command,
+    chosen_answer,
+    record_feedback,
+    reply_to_command,
+    ticket,
+)
+from bot.slack.surfaces import Action, action_pattern
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.audit import audit_reply, first_reply
 from bot.deps import Deps
-from bot.replies import Command
-from bot.surfaces import COMMAND
+from bot.slack.audit import audit_reply, first_reply
+from bot.slack.replies import Command
+from bot.slack.surfaces import COMMAND
 
 
 def _is_audit(command: dict[str, Any]) -> bool:

@@ -7,9 +7,9 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.deps import Deps
-from bot.listeners import audit
-from bot.replies import Asker, Command, reply_to_command
-from bot.surfaces import COMMAND
+from bot.slack.listeners import audit
+from bot.slack.replies import Asker, Command, reply_to_command
+from bot.slack.surfaces import COMMAND
 
 
 def register(app: App, deps: Deps) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import App, Say
 
 from bot.deps import Deps
-from bot.replies import Asker, reply_to_message
+from bot.slack.replies import Asker, reply_to_message
 
 
 def _from_a_person(event: dict[str, Any]) -> bool:

@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.replies import home
+from bot.slack.replies import home
 
 
 def register(app: App, deps: Deps) -> None:

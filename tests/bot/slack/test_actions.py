@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.buttons import ButtonValue
-from tests.bot import slack_requests as rq
-from tests.bot.conftest import Driver, all_text, button
-from tests.bot.limits import assert_within_limits
+from bot.slack.buttons import ButtonValue
+from tests.bot.slack import slack_requests as rq
+from tests.bot.slack.conftest import Driver, all_text, button
+from tests.bot.slack.limits import assert_within_limits
 
 QUESTION = "how many tokens does an STA user use per month?"
 UNSURE = "copilot"  # close to several entries: the matcher offers choices

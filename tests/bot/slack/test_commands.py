@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from bot.buttons import ButtonValue
 from bot.deps import Deps
-from bot.render import escape
+from bot.slack.buttons import ButtonValue
+from bot.slack.render import escape
 from knowledge.loader import KnowledgeBase
 from knowledge.matching import build_index
-from tests.bot.conftest import Driver, MakeDriver, all_text, button
-from tests.bot.limits import assert_within_limits
+from tests.bot.slack.conftest import Driver, MakeDriver, all_text, button
+from tests.bot.slack.limits import assert_within_limits
 from tests.conftest import make_entry
 
 

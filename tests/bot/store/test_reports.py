@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.errors import UsageError
-from bot.reports import (
+from bot.store import Store
+from bot.store.reports import (
     LOW_CONFIDENCE,
     Period,
     as_json,
@@ -17,7 +18,6 @@ from bot.reports import (
     iso_week,
     usage_report,
 )
-from bot.storage import Store
 from knowledge.entries import Entry
 from knowledge.loader import KnowledgeBase
 from knowledge.matching import Index

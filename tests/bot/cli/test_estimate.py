@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 
 MID_MARKET = [
     "card=study-notes",

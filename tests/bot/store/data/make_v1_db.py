@@ -1,9 +1,9 @@
 """Build `tokenbot-v1.db`: a database of the first schema version, with a few rows.
 
-Uses only `bot/migrations/001_initial.sql`, as the first release shipped it, so that the tests
+Uses only `bot/store/migrations/001_initial.sql`, as the first release shipped it, so that the tests
 can check that the current code upgrades such a file in place. Run from the repository root:
 
-    .venv/bin/python tests/bot/data/make_v1_db.py
+    .venv/bin/python tests/bot/store/data/make_v1_db.py
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 HERE = Path(__file__).parent
 TARGET = HERE / "tokenbot-v1.db"
-SCHEMA = HERE.parents[2] / "bot" / "migrations" / "001_initial.sql"
+SCHEMA = HERE.parents[3] / "bot" / "store" / "migrations" / "001_initial.sql"
 
 CARD = "Genesys Cloud AI Experience token list rates"
 SOURCE = "https://help.genesys.cloud/articles/genesys-cloud-tokens-model/"
@@ -24,7 +24,7 @@ SOURCE = "https://help.genesys.cloud/articles/genesys-cloud-tokens-model/"
 def snapshot(
     reference: str, term: str, name: str, understood: str, rate: str, tokens: int
 ) -> dict[str, Any]:
-    """An estimate as the first release stored it (`bot.snapshots.EstimateSnapshot`, one line)."""
+    """An estimate as the first release stored it (`EstimateSnapshot`, one line)."""
     billable = tokens - 250
     return {
         "reference": reference,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.snapshots import EstimateSnapshot
-from bot.storage import Store
+from bot.cli.main import main
+from bot.store import Store
+from bot.store.snapshots import EstimateSnapshot
 from calculators.estimate import estimate
 from knowledge.loader import KnowledgeBase
 from knowledge.matching import Index
@@ -83,7 +83,7 @@ class TestShow:
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
     ) -> None:
         path = tmp_path / "old.db"
-        shutil.copyfile(Path(__file__).parent / "data" / "tokenbot-v1.db", path)
+        shutil.copyfile(Path(__file__).parents[1] / "store" / "data" / "tokenbot-v1.db", path)
         monkeypatch.setenv("TOKENBOT_DB", str(path))
         assert main(["show", "E-7K2Q"]) == 0
         out = capsys.readouterr().out

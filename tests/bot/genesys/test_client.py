@@ -10,7 +10,7 @@ import requests
 import responses
 from pydantic import SecretStr
 
-from bot.genesys import (
+from bot.genesys.client import (
     MAX_RETRIES,
     REGIONS,
     BadCredentialsError,
@@ -23,7 +23,7 @@ from bot.genesys import (
     UnexpectedResponseError,
     UnknownRegionError,
 )
-from tests.bot import fake_genesys as org
+from tests.bot.genesys import fake_genesys as org
 
 ROLES = f"{org.API}/api/v2/authorization/roles"
 

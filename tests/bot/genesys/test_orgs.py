@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.orgs import OrgsError, load_orgs, orgs_path_from_env
+from bot.genesys.orgs import OrgsError, load_orgs, orgs_path_from_env
 from bot.settings import Settings
 from calculators.ratecard import Licence
-from tests.bot import fake_genesys as org
+from tests.bot.genesys import fake_genesys as org
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -13,9 +13,9 @@ import pytest
 import responses
 
 from bot.deps import Deps
-from tests.bot import fake_genesys as org
-from tests.bot import slack_requests as rq
-from tests.bot.conftest import Driver, MakeDriver, all_text
+from tests.bot.genesys import fake_genesys as org
+from tests.bot.slack import slack_requests as rq
+from tests.bot.slack.conftest import Driver, MakeDriver, all_text
 
 ADMIN = "UADMIN001"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
-from bot.render import FALLBACK_TEXT
+from bot.slack.render import FALLBACK_TEXT
 
 
 def assert_within_limits(message: dict[str, Any], *, max_blocks: int = 50) -> None:

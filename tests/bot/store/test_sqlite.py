@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.errors import StorageBusyError, StorageError
-from bot.snapshots import EstimateSnapshot
-from bot.storage import (
+from bot.store.snapshots import EstimateSnapshot
+from bot.store.sqlite import (
     REFERENCE,
     REFERENCE_ALPHABET,
     Store,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import responses
 
-from bot.cli import main
-from tests.bot import fake_genesys as org
+from bot.cli.main import main
+from tests.bot.genesys import fake_genesys as org
 
 
 @pytest.fixture

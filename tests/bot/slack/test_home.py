@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tests.bot import slack_requests as rq
-from tests.bot.conftest import Driver, all_text
-from tests.bot.limits import assert_within_limits
+from tests.bot.slack import slack_requests as rq
+from tests.bot.slack.conftest import Driver, all_text
+from tests.bot.slack.limits import assert_within_limits
 
 
 def _home_opened(user: str = rq.USER) -> dict[str, str]:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot import slack_requests as rq
-from tests.bot.fake_slack import FakeSlack
+from tests.bot.slack import slack_requests as rq
+from tests.bot.slack.fake_slack import FakeSlack
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 QUESTION = "how many tokens does an STA user use per month?"
 
 

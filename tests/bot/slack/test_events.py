@@ -7,11 +7,11 @@ import json
 import pytest
 from slack_bolt import BoltRequest
 
-from bot.app import build_app
 from bot.settings import Settings
-from tests.bot import slack_requests as rq
-from tests.bot.conftest import Driver, all_text
-from tests.bot.limits import assert_within_limits
+from bot.slack.app import build_app
+from tests.bot.slack import slack_requests as rq
+from tests.bot.slack.conftest import Driver, all_text
+from tests.bot.slack.limits import assert_within_limits
 
 QUESTION = "how many tokens does an STA user use per month?"
 

@@ -10,11 +10,11 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
-from bot.surfaces import BOT_EVENTS, COMMAND, Action
-from tests.bot import slack_requests as rq
-from tests.bot.conftest import Driver
+from bot.slack.surfaces import BOT_EVENTS, COMMAND, Action
+from tests.bot.slack import slack_requests as rq
+from tests.bot.slack.conftest import Driver
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MANIFEST = ROOT / "manifest.yml"
 SCHEMA = ROOT.parent / "shared" / "reference" / "slack-manifest-schema.json"
 

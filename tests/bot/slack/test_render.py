@@ -7,9 +7,10 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import render
-from bot.render import escape, fit, mrkdwn, section, split_text
-from tests.bot.limits import assert_within_limits
+from bot.slack import render
+from bot.slack.render import escape, fit, mrkdwn, section, split_text
+from bot.text.tickets import ticket_for_answer
+from tests.bot.slack.limits import assert_within_limits
 from tests.conftest import make_entry
 
 
@@ -90,7 +91,7 @@ class TestAnswer:
 class TestTicket:
     def test_ticket_has_no_slack_markup(self) -> None:
         entry = make_entry("e", "Q?", summary="**45** tokens <per> user")
-        text = render.ticket_for_answer(entry, "https://example.slack.com/archives/C1/p1")
+        text = ticket_for_answer(entry, "https://example.slack.com/archives/C1/p1")
         assert "**" not in text
         assert "<http" not in text
         assert "KB e, reviewed 2026-11-20" in text

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from bot.deps import Deps
-from bot.render_reports import render_usage
-from bot.reports import Period, UsageReport, WeekUsage
-from bot.storage import Store
+from bot.slack.reports import render_usage
+from bot.store import Store
+from bot.store.reports import Period, UsageReport, WeekUsage
 from knowledge import loader
 from knowledge.loader import KnowledgeBase
 from knowledge.matching import Index, build_index
-from tests.bot import slack_requests as rq
-from tests.bot.conftest import Driver, MakeDriver, all_text
-from tests.bot.limits import assert_within_limits
+from tests.bot.slack import slack_requests as rq
+from tests.bot.slack.conftest import Driver, MakeDriver, all_text
+from tests.bot.slack.limits import assert_within_limits
 
 ADMIN = "U0ADMIN01"
 

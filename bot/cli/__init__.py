@@ -1,0 +1,1 @@
+"""Entry point 2: the `tokenbot` command line, one module per command group, terminal text."""

@@ -1,0 +1,1 @@
+"""Entry point 1: the Bolt app, its HTTP server, listeners, replies and Block Kit."""
