@@ -1,4 +1,5 @@
-"""`tokenbot audit sta|copilot --org NAME`: which roles of an org bill STA or Copilot tokens."""
+"""`tokenbot audit sta|copilot --org NAME [--all-roles]`: which roles of an org bill STA or
+Copilot tokens, beside the licences Genesys infers for them."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from bot.errors import BotError
 from bot.genesys.audit import audit_org
 from bot.genesys.orgs import ORGS_VARIABLE, load_orgs, orgs_path_from_env
-from bot.text.audit import audit_text, ticket_text, tokens_line
+from bot.text.audit import audit_text, disagreement, notes, ticket_text, tokens_line
 from calculators.audit import Addon, AuditResult
 from calculators.errors import CalculatorError
 from calculators.grammar import DEFAULT_CARD, choose_card
@@ -31,8 +32,9 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         description=(
             "Read an org's roles through the Genesys Cloud Platform API (read-only) and list "
             "those that grant a token-billed permission, their users, the distinct billable "
-            f"users and the tokens they imply. Orgs are configured in the file named by "
-            f"{ORGS_VARIABLE}."
+            "users and the tokens they imply, each beside the licences Genesys infers for the "
+            "role (POST /api/v2/license/infer), with every disagreement named. Orgs are "
+            f"configured in the file named by {ORGS_VARIABLE}."
         ),
     )
     parser.add_argument("addon", choices=[a.value for a in Addon], help="the add-on to audit")
@@ -42,6 +44,11 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         choices=[licence.value for licence in Licence],
         default=None,
         help="the org's licence model (default: the orgs file's, else named)",
+    )
+    parser.add_argument(
+        "--all-roles",
+        action="store_true",
+        help="ask Genesys' licence inference about every role, not only the billable ones",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--card", default=DEFAULT_CARD, help="rate card (default: list)")
@@ -66,6 +73,7 @@ def run_audit(args: argparse.Namespace) -> int:
             os.environ,
             licence=None if args.licence is None else Licence(args.licence),
             progress=_progress,
+            all_roles=args.all_roles,
         )
     except (BotError, CalculatorError) as exc:
         print(f"tokenbot: {exc.message}", file=sys.stderr)
@@ -79,11 +87,18 @@ def run_audit(args: argparse.Namespace) -> int:
 
 
 def audit_json(result: AuditResult, org: str) -> dict[str, Any]:
-    """The audit for scripts: every role with its users, the totals, the notes, the ticket."""
+    """The audit for scripts: every role with its users and Genesys' inferred licences, the
+    totals, the disagreements, the notes, the ticket."""
     data: dict[str, Any] = {"org": org, **result.model_dump(mode="json")}
     data["distinct_users"] = result.distinct_users
     data["tokens_line"] = tokens_line(result)
+    data["disagreements"] = [
+        {"role": role.id, "agreement": role.agreement.value, "text": disagreement(result, role)}
+        for role in result.disagreements
+    ]
+    data["notes"] = notes(result)
     data["ticket"] = ticket_text(result, org)
-    for role, dumped in zip(result.roles, data["roles"], strict=True):
-        dumped["user_count"] = role.user_count
+    for key in ("roles", "inferred_only"):
+        for role, dumped in zip(getattr(result, key), data[key], strict=True):
+            dumped["user_count"] = role.user_count
     return data

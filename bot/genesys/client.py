@@ -1,8 +1,15 @@
 """A small, read-only Genesys Cloud Platform API client on `requests`.
 
 OAuth client credentials against the region's login host, bearer calls to its API host
-(facts sheet §5.1), page-number paging followed to the last page (`pageCount`), HTTP 429 retried
-after `Retry-After` a bounded number of times, and HTTP 401 answered by one fresh login.
+(facts sheet §5.1), page-number paging followed to the last page (`pageCount`), and HTTP 401
+answered by one fresh login. Transient failures are retried a bounded number of times: HTTP 429
+after its `Retry-After`, HTTP 5xx and dropped connections (reset, refused) after an exponential
+backoff (or the 5xx answer's own `Retry-After`). A timeout is not retried: it already waited.
+
+`POST /api/v2/license/infer` is the one call that is not a listing. Its shape is the official
+SDK's (MyPureCloud/platform-client-sdk-python, build/docs/LicenseApi.md, `post_license_infer`;
+facts sheet [S34]): the body is a JSON array of role ids, the answer a JSON array of licence ids
+(`["cloudCX2", "gcSTAupgrade"]`), and the SDK lists no permission for it.
 
 Every failure is a `GenesysError` with a one-line message safe to show a user. The client
 secret and the access token never appear in a message, a log line or a repr.
@@ -14,7 +21,7 @@ import base64
 import difflib
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,15 +57,22 @@ REGIONS: Mapping[str, str] = {
 PAGE_SIZE = 100
 MAX_PAGES = 10_000
 MAX_RETRIES = 3
-"""Retries of a call answered 429 (so at most four calls in all)."""
+"""Retries of a call answered 429 or 5xx, or whose connection dropped (at most four calls)."""
 MAX_WAIT = 60.0
-"""Longest `Retry-After` honoured, in seconds; a longer one is cut to this."""
+"""Longest wait before a retry, in seconds; a longer `Retry-After` is cut to this."""
 DEFAULT_WAIT = 1.0
+"""Wait after a 429 without a usable `Retry-After`."""
+BACKOFF = 1.0
+"""First wait after a 5xx or a dropped connection; each further retry waits twice as long."""
 TIMEOUT = 30.0
 
 ROLE_VIEW = "authorization:role:view"
 GRANT_VIEW = "authorization:grant:view"
 GROUP_VIEW = "directory:group:view"
+NO_PERMISSION_LISTED = None
+"""For endpoints the SDK documents as "Requires no permissions" (`license/infer`)."""
+
+LICENCE_INFER = "/api/v2/license/infer"
 
 
 class GenesysError(BotError):
@@ -87,6 +101,10 @@ class NetworkError(GenesysError):
 
 class UnexpectedResponseError(GenesysError):
     """Any other status, or a body that is not the documented JSON shape."""
+
+
+class NotFoundError(UnexpectedResponseError):
+    """The host does not know the path (HTTP 404): an endpoint absent in this org or region."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +190,7 @@ class GenesysClient:
             raise UnexpectedResponseError(
                 f"{host} answered the login with HTTP {response.status_code}; try again later"
             )
-        token = _json(response, host).get("access_token")
+        token = _json_object(response, host).get("access_token")
         if not isinstance(token, str) or not token:
             raise UnexpectedResponseError(f"{host} answered the login without an access token")
         self._token = SecretStr(token)
@@ -183,6 +201,13 @@ class GenesysClient:
         self, path: str, params: Mapping[str, Any] | None = None, *, permission: str
     ) -> dict[str, Any]:
         """`GET path` with the bearer token; `permission` is named if the answer is 403."""
+        response = self._call("GET", path, permission, params=params)
+        return _json_object(response, _host(response.url or self.hosts.api_url))
+
+    def _call(
+        self, method: str, path: str, permission: str | None, **kwargs: Any
+    ) -> requests.Response:
+        """One API call with the bearer token (one fresh login on 401); 200 or an error."""
         if self._token is None:
             self.login()
         url = f"{self.hosts.api_url}{path}"
@@ -190,17 +215,17 @@ class GenesysClient:
         while True:
             assert self._token is not None
             response = self._send(
-                "GET",
+                method,
                 url,
-                params=params,
                 headers={"Authorization": f"Bearer {self._token.get_secret_value()}"},
+                **kwargs,
             )
             if response.status_code == 401 and not refreshed:
                 logger.info("access token refused for %s; logging in again", path)
                 refreshed = True
                 self.login()
                 continue
-            return self._checked(response, path, permission)
+            return self._checked(response, method, path, permission)
 
     def pages(
         self, path: str, *, permission: str, what: str, page_size: int = PAGE_SIZE
@@ -241,53 +266,105 @@ class GenesysClient:
         )
 
     def group_members(self, group_id: str) -> Iterator[dict[str, Any]]:
-        """Members of a group: `GET /api/v2/groups/{groupId}/members`."""
+        """Members of a group: `GET /api/v2/groups/{groupId}/members` (each with its `state`)."""
         return self.pages(
             f"/api/v2/groups/{group_id}/members", permission=GROUP_VIEW, what="group members"
         )
 
+    def infer_licences(self, role_ids: Sequence[str]) -> tuple[str, ...]:
+        """The licence ids Genesys infers for a set of roles: `POST /api/v2/license/infer`.
+
+        Body and answer are bare JSON arrays (role ids in, licence ids out), as the official
+        SDK's `LicenseApi.post_license_infer` documents; ask with one role id to learn what
+        that role alone implies.
+        """
+        response = self._call("POST", LICENCE_INFER, NO_PERMISSION_LISTED, json=list(role_ids))
+        host = _host(response.url or self.hosts.api_url)
+        body = _json(response, host)
+        if not isinstance(body, list) or not all(isinstance(item, str) for item in body):
+            raise UnexpectedResponseError(
+                f"{host} answered {LICENCE_INFER} without a list of licence ids"
+            )
+        return tuple(body)
+
     # -- plumbing ----------------------------------------------------------------------------
 
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """One request, retried after `Retry-After` while the answer is 429 (bounded)."""
+        """One request, retried (bounded) after a 429, a 5xx or a dropped connection.
+
+        After the last retry a 429 raises `RateLimitedError`, a dropped connection
+        `NetworkError`, and a 5xx answer is returned for `_checked` to report.
+        """
         host = _host(url)
         for attempt in range(self.max_retries + 1):
+            last = attempt == self.max_retries
             try:
                 response = self.session.request(method, url, timeout=self.timeout, **kwargs)
             except requests.Timeout:
                 raise NetworkError(f"{host} did not answer within {self.timeout:g} s") from None
+            except requests.ConnectionError:
+                if last:
+                    raise NetworkError(
+                        f"could not reach {host} (the connection failed {attempt + 1} times): "
+                        "check the region or URLs and the network"
+                    ) from None
+                wait = _backoff(attempt)
+                logger.info("connection to %s failed; retrying in %.1f s", host, wait)
+                self.sleep(wait)
+                continue
             except requests.RequestException:
                 raise NetworkError(
                     f"could not reach {host}: check the region or URLs and the network"
                 ) from None
-            if response.status_code != 429:
+            status = response.status_code
+            if status != 429 and status < 500:
                 return response
-            if attempt < self.max_retries:
-                wait = _retry_after(response)
+            if last:
+                if status == 429:
+                    raise RateLimitedError(
+                        f"{host} is still rate limiting (HTTP 429) after {self.max_retries} "
+                        "retries; try again in a few minutes"
+                    )
+                return response
+            if status == 429:
+                wait = _retry_after(response, DEFAULT_WAIT)
                 logger.info("%s is rate limiting (429); waiting %.1f s", host, wait)
-                self.sleep(wait)
-        raise RateLimitedError(
-            f"{host} is still rate limiting (HTTP 429) after {self.max_retries} retries; "
-            "try again in a few minutes"
-        )
+            else:
+                wait = _retry_after(response, _backoff(attempt))
+                logger.info("%s answered HTTP %d; retrying in %.1f s", host, status, wait)
+            self.sleep(wait)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _checked(self, response: requests.Response, path: str, permission: str) -> dict[str, Any]:
+    def _checked(
+        self, response: requests.Response, method: str, path: str, permission: str | None
+    ) -> requests.Response:
+        """The response if it is a 200; otherwise the one-line error its status means."""
         host = _host(response.url or self.hosts.api_url)
         status = response.status_code
+        verb = "read" if method == "GET" else f"call {method}"
         if status == 200:
-            return _json(response, host)
+            return response
         if status == 401:
             raise BadCredentialsError(
                 f"{host} refused a freshly issued access token for {path} (HTTP 401): "
                 f"check {self.credentials.source}"
             )
         if status == 403:
+            fix = (
+                f"give its role the {permission} permission"
+                if permission
+                else "the official SDK lists no permission for it"
+            )
             raise MissingPermissionError(
-                f"the OAuth client may not read {path} (HTTP 403): give its role the "
-                f"{permission} permission"
+                f"the OAuth client may not {verb} {path} (HTTP 403): {fix}"
             )
         if status == 404:
-            raise UnexpectedResponseError(f"{host} does not know {path} (HTTP 404)")
+            raise NotFoundError(f"{host} does not know {path} (HTTP 404)")
+        if status >= 500:
+            raise UnexpectedResponseError(
+                f"{host} answered {path} with HTTP {status} after {self.max_retries} retries; "
+                "try again later"
+            )
         raise UnexpectedResponseError(f"{host} answered {path} with HTTP {status}")
 
 
@@ -295,21 +372,30 @@ def _host(url: str) -> str:
     return urlsplit(url).netloc or url
 
 
-def _json(response: requests.Response, host: str) -> dict[str, Any]:
+def _json(response: requests.Response, host: str) -> Any:
     try:
-        body = response.json()
+        return response.json()
     except ValueError:
         raise UnexpectedResponseError(f"{host} answered with something other than JSON") from None
+
+
+def _json_object(response: requests.Response, host: str) -> dict[str, Any]:
+    body = _json(response, host)
     if not isinstance(body, dict):
         raise UnexpectedResponseError(f"{host} answered with JSON that is not an object")
     return body
 
 
-def _retry_after(response: requests.Response) -> float:
-    """Seconds to wait from `Retry-After` (seconds form), capped; a default when absent."""
+def _backoff(attempt: int) -> float:
+    """Seconds to wait before retry `attempt + 1`: 1, 2, 4, ... capped at `MAX_WAIT`."""
+    return min(BACKOFF * 2.0**attempt, MAX_WAIT)
+
+
+def _retry_after(response: requests.Response, default: float) -> float:
+    """Seconds to wait from `Retry-After` (seconds form), capped; `default` when absent."""
     value = response.headers.get("Retry-After", "")
     try:
         seconds = float(value)
     except ValueError:
-        return DEFAULT_WAIT
+        return default
     return min(max(seconds, 0.0), MAX_WAIT)

@@ -505,7 +505,7 @@ def help_text(cards: Iterable[str]) -> str:
         + f"\nRate cards: {', '.join(f'`{escape(c)}`' for c in cards)} (`card=NAME`). "
         "Mention me or DM me a question and I answer in a thread.\n"
         f"Admins only: `{COMMAND} report gaps|feedback|usage`, "
-        f"`{COMMAND} audit sta|copilot org=NAME`."
+        f"`{COMMAND} audit sta|copilot org=NAME [all-roles]`."
     )
 
 

@@ -1,4 +1,5 @@
-"""The pure audit: billable roles (wildcards honoured), their users, distinct users, tokens."""
+"""The pure audit: billable roles (wildcards honoured), their users, distinct users, tokens, and
+Genesys' licence inference beside the permission match."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ import pytest
 
 from calculators.audit import (
     STA_PERMISSIONS,
+    STA_UPGRADE,
     Addon,
+    Agreement,
     AuditInput,
     PermissionPolicy,
     Role,
     audit,
     billable_permissions,
+    compare,
+    genesys_bills,
 )
 from calculators.ratecard import Licence, RateCard
 
@@ -105,12 +110,20 @@ class TestPolicyMatching:
             is grants
         )
 
-    def test_a_full_sta_wildcard_grants_every_billable_sta_permission(self) -> None:
+    def test_a_full_sta_wildcard_grants_every_billable_sta_domain_permission(self) -> None:
         master = Role.model_validate(role("m", "M", policy("speechAndTextAnalytics", "*", "*")))
-        routing = [p for p in STA_PERMISSIONS if p.startswith("routing:")]
         assert billable_permissions(master, Addon.STA) == tuple(
-            p for p in STA_PERMISSIONS if p not in routing
+            p for p in STA_PERMISSIONS if p.startswith("speechAndTextAnalytics:")
         )
+
+    def test_the_sta_upgrade_permission_is_billable_explicitly_or_by_wildcard(self) -> None:
+        for granted in (("billing", "user", "staUpgrade"), ("billing", "*", "*")):
+            holder = Role.model_validate(role("b", "B", policy(*granted)))
+            assert billable_permissions(holder, Addon.STA) == (STA_UPGRADE,)
+
+    def test_other_billing_permissions_are_not(self) -> None:
+        viewer = Role.model_validate(role("b", "B", policy("billing", "subscription", "view")))
+        assert billable_permissions(viewer, Addon.STA) == ()
 
     def test_unknown_api_fields_are_ignored(self) -> None:
         data = role("r", "R", {**policy("assistants", "copilot", "view"), "namedResources": []})
@@ -141,7 +154,9 @@ class TestStaAudit:
         result = audit(ORG, Addon.STA, Licence.NAMED, list_card)
         assert (result.rate, result.tokens) == (Decimal(45), Decimal(180))
 
-    def test_master_admin_is_called_out(self, list_card: RateCard) -> None:
+    def test_master_admin_is_called_out_when_it_grants_a_billable_permission(
+        self, list_card: RateCard
+    ) -> None:
         result = audit(ORG, Addon.STA, Licence.NAMED, list_card)
         assert [r.name for r in result.master_admin_roles] == ["Master Admin"]
         assert result.master_admin_roles[0].policies == (
@@ -149,11 +164,37 @@ class TestStaAudit:
             "routing:*:*",
         )
 
-    def test_says_the_sta_upgrade_permission_could_not_be_checked(
+    def test_a_master_admin_granting_nothing_billable_is_not_listed(
+        self, list_card: RateCard
+    ) -> None:
+        data = AuditInput.model_validate(
+            {
+                "roles": [
+                    role(
+                        "m",
+                        "Master Admin",
+                        policy("routing", "queue", "*"),
+                        defaultRoleId="masterAdmin",
+                    )
+                ],
+                "grants": {"m": [user("ann")]},
+            }
+        )
+        result = audit(data, Addon.STA, Licence.NAMED, list_card)
+        assert (result.roles, result.master_admin_roles) == ((), ())
+
+    def test_says_the_sta_upgrade_string_is_community_confidence(self, list_card: RateCard) -> None:
+        result = audit(ORG, Addon.STA, Licence.NAMED, list_card)
+        assert any(STA_UPGRADE in n and "community confidence" in n for n in result.notes)
+
+    def test_says_transcription_alone_no_longer_bills_since_2026_04_20(
         self, list_card: RateCard
     ) -> None:
         result = audit(ORG, Addon.STA, Licence.NAMED, list_card)
-        assert any("STA Upgrade" in note and "not published" in note for note in result.notes)
+        [note] = [n for n in result.notes if "2026-04-20" in n]
+        assert "transcription alone no longer" in note
+        assert "topic detection" in note
+        assert "not settled" in note
 
     def test_concurrent_orgs_get_the_usage_report_not_a_guess(self, list_card: RateCard) -> None:
         result = audit(ORG, Addon.STA, Licence.CONCURRENT, list_card)
@@ -180,3 +221,101 @@ class TestCopilotAudit:
         result = audit(ORG, Addon.COPILOT, Licence.CONCURRENT, list_card)
         assert (result.rate, result.tokens) == (Decimal(60), None)
         assert "Peak Concurrent Users" in result.notes[0]
+
+
+class TestGroupMembers:
+    def test_inactive_and_deleted_members_are_left_out_and_counted(
+        self, list_card: RateCard
+    ) -> None:
+        data = AuditInput.model_validate(
+            {
+                "roles": [role("sup", "Sup", policy("speechAndTextAnalytics", "topic", "view"))],
+                "grants": {"sup": [group("qa")]},
+                "group_members": {
+                    "qa": [
+                        {"id": "cid", "name": "Cid", "state": "active"},
+                        {"id": "dee", "name": "Dee", "state": "inactive"},
+                        {"id": "eve", "name": "Eve", "state": "deleted"},
+                        {"id": "fay", "name": "Fay"},
+                    ]
+                },
+            }
+        )
+        result = audit(data, Addon.STA, Licence.NAMED, list_card)
+        assert [u.id for u in result.users] == ["cid", "fay"]
+        assert (result.roles[0].inactive_members, result.inactive_left_out) == (2, 2)
+
+
+class TestCompare:
+    @pytest.mark.parametrize(
+        ("matched", "inferred", "agreement"),
+        [
+            (True, ("gcSTAupgrade",), Agreement.AGREES),
+            (True, ("cloudCX2", "gcstaupgrade"), Agreement.AGREES),
+            (False, ("cloudCX2",), Agreement.AGREES),
+            (False, (), Agreement.AGREES),
+            (True, ("cloudCX2", "gc2WEMupgrade"), Agreement.SUPERSEDED),
+            (True, ("gc1WEMupgrade", "gcSTAupgrade"), Agreement.SUPERSEDED),
+            (True, ("cloudCX3",), Agreement.NOT_INFERRED),
+            (True, (), Agreement.NOT_INFERRED),
+            (False, ("gcSTAupgrade",), Agreement.INFERRED_ONLY),
+            (False, ("gc2WEMupgrade",), Agreement.AGREES),
+            (True, None, Agreement.NOT_ASKED),
+        ],
+    )
+    def test_sta(
+        self, matched: bool, inferred: tuple[str, ...] | None, agreement: Agreement
+    ) -> None:
+        assert compare(Addon.STA, matched, inferred) is agreement
+
+    def test_copilot_is_not_compared_its_licence_id_being_unknown(self) -> None:
+        assert compare(Addon.COPILOT, True, ("cloudCX2",)) is Agreement.UNCOMPARED
+        assert compare(Addon.COPILOT, True, None) is Agreement.NOT_ASKED
+
+    def test_wem_over_sta_means_genesys_does_not_bill_sta(self) -> None:
+        assert genesys_bills(Addon.STA, ["gcSTAupgrade"])
+        assert not genesys_bills(Addon.STA, ["gcSTAupgrade", "gc2WEMupgrade"])
+        assert not genesys_bills(Addon.STA, None)
+
+
+INFERRED = {"master": ("gc2WEMupgrade",), "sup": ("gcSTAupgrade",), "trans": ("cloudCX3",)}
+"""What Genesys answers for ORG's roles in these tests: WEM, agreeing, no add-on."""
+
+
+class TestInference:
+    def test_each_role_carries_genesys_answer_and_the_verdict(self, list_card: RateCard) -> None:
+        data = ORG.model_copy(update={"licences": INFERRED})
+        result = audit(data, Addon.STA, Licence.NAMED, list_card)
+        assert [(r.name, r.agreement) for r in result.roles] == [
+            ("STA Supervisor", Agreement.AGREES),
+            ("Transcription", Agreement.NOT_INFERRED),
+            ("Master Admin", Agreement.SUPERSEDED),
+        ]
+        assert [r.name for r in result.disagreements] == ["Transcription", "Master Admin"]
+
+    def test_users_genesys_bills_exclude_those_it_bills_wem(self, list_card: RateCard) -> None:
+        data = ORG.model_copy(update={"licences": INFERRED})
+        result = audit(data, Addon.STA, Licence.NAMED, list_card)
+        assert result.inferred_users is not None
+        assert [u.id for u in result.inferred_users] == ["bea", "cid", "dee"]
+        assert result.tokens == Decimal(180), "the tokens stay on the permission match"
+
+    def test_a_role_genesys_bills_without_a_listed_permission_is_reported_apart(
+        self, list_card: RateCard
+    ) -> None:
+        licences = {**INFERRED, "summary": ("gcSTAupgrade",)}
+        data = ORG.model_copy(update={"licences": licences, "all_roles": True})
+        result = audit(data, Addon.STA, Licence.NAMED, list_card)
+        assert [(r.name, r.agreement) for r in result.inferred_only] == [
+            ("Summaries", Agreement.INFERRED_ONLY)
+        ]
+        assert "Summaries" not in [r.name for r in result.roles]
+        assert [u.id for u in result.users] == ["ann", "bea", "cid", "dee"]
+
+    def test_an_unavailable_inference_is_said_in_the_notes(self, list_card: RateCard) -> None:
+        data = ORG.model_copy(update={"inference_error": "the host does not know it (HTTP 404)"})
+        result = audit(data, Addon.STA, Licence.NAMED, list_card)
+        assert result.inferred_users is None
+        [note] = [n for n in result.notes if "unavailable" in n]
+        assert "HTTP 404" in note
+        assert "rests on the permission match" in note

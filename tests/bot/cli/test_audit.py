@@ -64,7 +64,11 @@ class TestHumanOutput:
         org.add_org(mock)
         _, out, _ = run(capsys, "audit", "sta", "--org", "acme")
         ticket = out.split("For a ticket:")[1]
-        assert "Billable roles (users): STA Supervisor (4), Master Admin (2)" in ticket
+        assert (
+            "Billable roles (users): STA Supervisor (4; Genesys infers gcSTAupgrade), "
+            "Master Admin (2; Genesys infers cloudCX2, gc2WEMupgrade)"
+        ) in ticket
+        assert "Disagreement: Master Admin: " in ticket
         assert "https://help.genesys.cloud/365251" in ticket
 
     def test_reports_pages_fetched_on_stderr(
@@ -91,6 +95,92 @@ class TestHumanOutput:
         assert "peak concurrent users (Concurrent Usage report) x 60 tokens/month" in out
 
 
+class TestInferredLicences:
+    def test_each_role_shows_what_genesys_infers_beside_the_permission_match(
+        self, capsys: pytest.CaptureFixture[str], mock: responses.RequestsMock
+    ) -> None:
+        org.add_org(mock)
+        _, out, _ = run(capsys, "audit", "sta", "--org", "acme")
+        supervisor = out[out.index("STA Supervisor") :].splitlines()[:3]
+        assert supervisor[1].strip() == "via speechAndTextAnalytics:topic:view,edit"
+        assert supervisor[2].strip() == "Genesys infers gcSTAupgrade (agrees)"
+        assert "Genesys infers cloudCX2, gc2WEMupgrade (DISAGREES)" in out
+
+    def test_says_plainly_where_genesys_disagrees(
+        self, capsys: pytest.CaptureFixture[str], mock: responses.RequestsMock
+    ) -> None:
+        org.add_org(mock)
+        _, out, _ = run(capsys, "audit", "sta", "--org", "acme")
+        assert (
+            "Genesys' licence inference: asked about the billable roles (3); 1 role disagrees"
+            in out
+        )
+        section = out.split("Where Genesys and the permission match disagree:\n")[1]
+        first = section.splitlines()[0]
+        assert first.startswith("- Master Admin: grants billing:user:staUpgrade")
+        assert first.endswith(
+            "but Genesys infers gc2WEMupgrade, which takes precedence over STA: its 2 users "
+            "are billed that add-on, not STA tokens."
+        )
+
+    def test_counts_genesys_billed_users_and_the_inactive_left_out(
+        self, capsys: pytest.CaptureFixture[str], mock: responses.RequestsMock
+    ) -> None:
+        org.add_org(mock)
+        _, out, _ = run(capsys, "audit", "sta", "--org", "acme")
+        assert "By Genesys' inference: 3 distinct users" in out
+        assert "Left out: 1 inactive or deleted group member (only active users count)" in out
+        assert "(1 direct, through groups: QA Team; 1 inactive or deleted member left out)" in out
+
+    def test_all_roles_lists_the_roles_genesys_bills_that_look_harmless(
+        self, capsys: pytest.CaptureFixture[str], mock: responses.RequestsMock
+    ) -> None:
+        org.add_org(mock)
+        code, out, err = run(capsys, "audit", "sta", "--all-roles")
+        assert code == 0
+        billed = out.split("grant none of the listed permissions:\n")[1].splitlines()
+        assert billed[0] == "  2 users  Dictionary Editor"
+        assert billed[1].strip() == "Genesys infers gcSTAupgrade (DISAGREES)"
+        assert "Other 3 roles asked: no billable permission" in out
+        assert "  Summary Viewer: no licence" in out
+        assert "licence inference: role 7 of 7" in err
+
+    @pytest.mark.parametrize("status", [403, 404])
+    def test_refused_or_absent_inference_still_prints_the_audit(
+        self, capsys: pytest.CaptureFixture[str], mock: responses.RequestsMock, status: int
+    ) -> None:
+        org.add_login(mock)
+        org.add_roles(mock)
+        org.add_refused_inference(mock, status)
+        org.add_grants_and_members(mock)
+        code, out, _ = run(capsys, "audit", "sta")
+        assert code == 0
+        assert "5 distinct users x 45 = 225 tokens/month" in out
+        assert "Genesys' inference: unavailable" in out
+        assert f"(HTTP {status})" in out
+        assert "The audit rests on the permission match." in out
+
+    def test_an_org_without_wildcards_says_what_master_admin_grants_explicitly(
+        self, capsys: pytest.CaptureFixture[str], mock: responses.RequestsMock
+    ) -> None:
+        pages = [
+            [
+                org.role(
+                    "r-master",
+                    "Master Admin",
+                    org.policy("speechAndTextAnalytics", "topic", "view", "edit"),
+                    defaultRoleId="masterAdmin",
+                )
+            ]
+        ]
+        org.add_org(mock, pages=pages, grants={"r-master": [org.user("u-al", "Al")]}, members={})
+        _, out, _ = run(capsys, "audit", "sta")
+        assert (
+            "Master Admin grants 2 of the 24 billable STA permissions in this org explicitly: "
+            "its 1 user is billed"
+        ) in out
+
+
 class TestJson:
     def test_lists_roles_users_and_totals(
         self, capsys: pytest.CaptureFixture[str], mock: responses.RequestsMock
@@ -112,6 +202,24 @@ class TestJson:
             "u-dave",
             "u-erin",
         ]
+
+    def test_carries_the_inferred_licences_and_the_disagreements(
+        self, capsys: pytest.CaptureFixture[str], mock: responses.RequestsMock
+    ) -> None:
+        org.add_org(mock)
+        _, out, _ = run(capsys, "audit", "sta", "--json", "--all-roles")
+        data = json.loads(out)
+        assert [(r["name"], r["inferred"], r["agreement"]) for r in data["roles"]] == [
+            ("STA Supervisor", ["gcSTAupgrade"], "agrees"),
+            ("Master Admin", ["cloudCX2", "gc2WEMupgrade"], "superseded"),
+            ("Transcription Admin", ["gcSTAupgrade"], "agrees"),
+        ]
+        assert [(r["name"], r["user_count"]) for r in data["inferred_only"]] == [
+            ("Dictionary Editor", 2)
+        ]
+        assert [d["role"] for d in data["disagreements"]] == ["r-master", "r-dictionary"]
+        assert data["inactive_left_out"] == 1
+        assert data["inference_error"] is None
 
 
 class TestFailures:

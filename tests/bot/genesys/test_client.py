@@ -1,4 +1,5 @@
-"""The Platform API client: login, paging, 429 + Retry-After, 401 refresh, one-line errors."""
+"""The Platform API client: login, paging, retries (429, 5xx, dropped connections), 401 refresh,
+`license/infer`, one-line errors."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.genesys.client import (
     Hosts,
     MissingPermissionError,
     NetworkError,
+    NotFoundError,
     RateLimitedError,
     UnexpectedResponseError,
     UnknownRegionError,
@@ -167,6 +169,125 @@ class TestRateLimits:
         assert slept == [60.0]
 
 
+class TestServerErrors:
+    def test_a_503_then_success_is_retried_after_a_backoff(
+        self, client: GenesysClient, mock: responses.RequestsMock, slept: list[float]
+    ) -> None:
+        org.add_login(mock)
+        mock.add(responses.GET, ROLES, status=503, body="<html>busy</html>")
+        mock.add(responses.GET, ROLES, json=one_role_page())
+        assert len(list(client.roles())) == 3
+        assert slept == [1.0]
+
+    @pytest.mark.parametrize("status", [500, 502, 503, 504])
+    def test_every_5xx_is_transient(
+        self, client: GenesysClient, mock: responses.RequestsMock, status: int
+    ) -> None:
+        org.add_login(mock)
+        mock.add(responses.GET, ROLES, status=status)
+        mock.add(responses.GET, ROLES, json=one_role_page())
+        assert len(list(client.roles())) == 3
+
+    def test_the_backoff_doubles_and_is_bounded(
+        self, client: GenesysClient, mock: responses.RequestsMock, slept: list[float]
+    ) -> None:
+        org.add_login(mock)
+        mock.add(responses.GET, ROLES, status=502)
+        with pytest.raises(UnexpectedResponseError, match="HTTP 502 after 3 retries"):
+            list(client.roles())
+        assert slept == [1.0, 2.0, 4.0]
+        assert len(mock.calls) == 1 + MAX_RETRIES + 1
+
+    def test_a_5xx_retry_after_is_honoured(
+        self, client: GenesysClient, mock: responses.RequestsMock, slept: list[float]
+    ) -> None:
+        org.add_login(mock)
+        mock.add(responses.GET, ROLES, status=503, headers={"Retry-After": "5"})
+        mock.add(responses.GET, ROLES, json=one_role_page())
+        list(client.roles())
+        assert slept == [5.0]
+
+    def test_a_reset_connection_is_retried(
+        self, client: GenesysClient, mock: responses.RequestsMock, slept: list[float]
+    ) -> None:
+        org.add_login(mock)
+        reset = requests.ConnectionError(ConnectionResetError(104, "Connection reset by peer"))
+        mock.add(responses.GET, ROLES, body=reset)
+        mock.add(responses.GET, ROLES, json=one_role_page())
+        assert len(list(client.roles())) == 3
+        assert slept == [1.0]
+
+    def test_a_connection_that_keeps_failing_is_a_network_error(
+        self, client: GenesysClient, mock: responses.RequestsMock, slept: list[float]
+    ) -> None:
+        org.add_login(mock)
+        mock.add(responses.GET, ROLES, body=requests.ConnectionError("reset"))
+        with pytest.raises(NetworkError, match="failed 4 times"):
+            list(client.roles())
+        assert slept == [1.0, 2.0, 4.0]
+
+    def test_a_timeout_is_not_retried(
+        self, client: GenesysClient, mock: responses.RequestsMock, slept: list[float]
+    ) -> None:
+        org.add_login(mock)
+        mock.add(responses.GET, ROLES, body=requests.ReadTimeout("slow"))
+        with pytest.raises(NetworkError, match="did not answer within 30 s"):
+            list(client.roles())
+        assert slept == []
+
+    def test_the_login_is_retried_too(
+        self, client: GenesysClient, mock: responses.RequestsMock, slept: list[float]
+    ) -> None:
+        mock.add(responses.POST, org.LOGIN, status=503)
+        org.add_login(mock)
+        client.login()
+        assert slept == [1.0]
+
+
+class TestLicenceInference:
+    def test_posts_a_json_array_of_role_ids_and_reads_an_array_of_licence_ids(
+        self, client: GenesysClient, mock: responses.RequestsMock
+    ) -> None:
+        org.add_login(mock)
+        org.add_inference(mock)
+        assert client.infer_licences(["r-master"]) == ("cloudCX2", "gc2WEMupgrade")
+        assert org.infer_calls(mock) == [["r-master"]]
+
+    def test_an_empty_answer_is_no_licence(
+        self, client: GenesysClient, mock: responses.RequestsMock
+    ) -> None:
+        org.add_login(mock)
+        org.add_inference(mock)
+        assert client.infer_licences(["r-summary"]) == ()
+
+    def test_refused_is_a_missing_permission_in_one_line(
+        self, client: GenesysClient, mock: responses.RequestsMock
+    ) -> None:
+        org.add_login(mock)
+        org.add_refused_inference(mock, 403)
+        with pytest.raises(MissingPermissionError) as caught:
+            client.infer_licences(["r-master"])
+        assert caught.value.message == (
+            "the OAuth client may not call POST /api/v2/license/infer (HTTP 403): the "
+            "official SDK lists no permission for it"
+        )
+
+    def test_absent_is_not_found(self, client: GenesysClient, mock: responses.RequestsMock) -> None:
+        org.add_login(mock)
+        org.add_refused_inference(mock, 404)
+        with pytest.raises(NotFoundError, match=r"does not know /api/v2/license/infer"):
+            client.infer_licences(["r-master"])
+
+    @pytest.mark.parametrize("body", [{"licenses": ["gcSTAupgrade"]}, [1, 2], "gcSTAupgrade"])
+    def test_an_answer_that_is_not_a_list_of_ids_is_unexpected(
+        self, client: GenesysClient, mock: responses.RequestsMock, body: object
+    ) -> None:
+        org.add_login(mock)
+        mock.add(responses.POST, org.INFER, json=body)
+        with pytest.raises(UnexpectedResponseError, match="without a list of licence ids"):
+            client.infer_licences(["r-master"])
+
+
 class TestExpiredToken:
     def test_logs_in_again_once_and_retries(
         self, client: GenesysClient, mock: responses.RequestsMock
@@ -221,7 +342,7 @@ class TestErrors:
             list(fetch())
         assert f"give its role the {permission} permission" in caught.value.message
 
-    def test_a_server_error_is_one_clear_line(
+    def test_a_server_error_that_outlasts_the_retries_is_one_clear_line(
         self, client: GenesysClient, mock: responses.RequestsMock
     ) -> None:
         org.add_login(mock)
@@ -229,8 +350,18 @@ class TestErrors:
         with pytest.raises(UnexpectedResponseError) as caught:
             list(client.roles())
         assert caught.value.message == (
-            "api.mypurecloud.ie answered /api/v2/authorization/roles with HTTP 503"
+            "api.mypurecloud.ie answered /api/v2/authorization/roles with HTTP 503 after "
+            "3 retries; try again later"
         )
+
+    def test_a_client_error_is_not_retried(
+        self, client: GenesysClient, mock: responses.RequestsMock, slept: list[float]
+    ) -> None:
+        org.add_login(mock)
+        mock.add(responses.GET, ROLES, status=400, json={"message": "bad request"})
+        with pytest.raises(UnexpectedResponseError, match=r"with HTTP 400$"):
+            list(client.roles())
+        assert slept == []
 
     def test_a_body_that_is_not_json_is_unexpected(
         self, client: GenesysClient, mock: responses.RequestsMock

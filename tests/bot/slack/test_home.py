@@ -33,6 +33,12 @@ class TestAppHome:
         assert "Agent Copilot" in text
         assert "per named user" in text
 
+    def test_home_names_the_admin_commands(self, slack: Driver) -> None:
+        slack.event(_home_opened())
+        text = all_text(slack.fake.calls_to("views.publish")[0].body["view"])
+        assert "/tokens report gaps|feedback|usage" in text
+        assert "/tokens audit sta|copilot org=NAME [all-roles]" in text
+
     def test_home_lists_the_users_recent_estimates(self, slack: Driver) -> None:
         reply = slack.command_reply("estimate copilot=50")
         reference = reply["blocks"][0]["text"]["text"].split()[-1]
