@@ -24,8 +24,13 @@ NO_LICENCE = "no licence"
 """How an empty `license/infer` answer reads."""
 
 
+def counted(count: int, noun: str) -> str:
+    """`1 user`, `1,204 users`."""
+    return f"{grouped(count)} {noun if count == 1 else noun + 's'}"
+
+
 def users_text(count: int) -> str:
-    return f"{grouped(count)} {'user' if count == 1 else 'users'}"
+    return counted(count, "user")
 
 
 def _are(count: int) -> str:
@@ -33,7 +38,7 @@ def _are(count: int) -> str:
 
 
 def roles_text(count: int) -> str:
-    return f"{grouped(count)} {'role' if count == 1 else 'roles'}"
+    return counted(count, "role")
 
 
 def tokens_line(result: AuditResult) -> str:
@@ -65,8 +70,7 @@ def role_detail(role: RoleFinding) -> str:
     if role.groups:
         parts.append(f"{role.direct_users} direct, through groups: {', '.join(role.groups)}")
     if role.inactive_members:
-        n = role.inactive_members
-        parts.append(f"{n} inactive or deleted {'member' if n == 1 else 'members'} left out")
+        parts.append(f"{counted(role.inactive_members, 'inactive or deleted member')} left out")
     return f" ({'; '.join(parts)})" if parts else ""
 
 
@@ -150,23 +154,19 @@ def other_roles_heading(result: AuditResult) -> str:
 def inferred_users_line(result: AuditResult) -> str | None:
     if result.inferred_users is None:
         return None
-    n = len(result.inferred_users)
     label = result.addon.label
     preceding = " and none it bills WEM for" if PRECEDING_LICENCES[result.addon] else ""
     return (
-        f"By Genesys' inference: {grouped(n)} distinct {'user' if n == 1 else 'users'} "
+        f"By Genesys' inference: {counted(len(result.inferred_users), 'distinct user')} "
         f"(holding a role Genesys bills for {label}{preceding})"
     )
 
 
 def inactive_line(result: AuditResult) -> str | None:
-    n = result.inactive_left_out
-    if not n:
+    if not result.inactive_left_out:
         return None
-    return (
-        f"Left out: {grouped(n)} inactive or deleted group "
-        f"{'member' if n == 1 else 'members'} (only active users count)"
-    )
+    members = counted(result.inactive_left_out, "inactive or deleted group member")
+    return f"Left out: {members} (only active users count)"
 
 
 def master_admin_note(result: AuditResult) -> str | None:

@@ -4,7 +4,6 @@ and transient server errors."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,17 +23,6 @@ ACME = Org(
     client_id_env="ACME_CLIENT_ID",
     client_secret_env="ACME_CLIENT_SECRET",
 )
-
-
-@pytest.fixture
-def mock() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def slept() -> list[float]:
-    return []
 
 
 @pytest.fixture(scope="module")
