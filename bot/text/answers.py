@@ -9,14 +9,14 @@ from knowledge.entries import Confidence, Entry, Source
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 CONFIDENCE_NOTES = {
-    Confidence.OFFICIAL: "official: every fact is stated on a Genesys-owned page",
+    Confidence.OFFICIAL: "official (every fact is stated on a Genesys-owned page)",
     Confidence.STAFF: (
-        "likely: its weakest fact is Genesys text seen via a copy, or said by Genesys staff"
+        "likely (its weakest fact is Genesys text seen via a copy, or said by Genesys staff)"
     ),
     Confidence.COMMUNITY: (
-        "unconfirmed: its weakest fact rests on a community or third-party source only"
+        "unconfirmed (its weakest fact rests on a community or third-party source only)"
     ),
-    Confidence.SEED_ONLY: "unsupported: its weakest fact is only in the study notes",
+    Confidence.SEED_ONLY: "unsupported (its weakest fact is only in the study notes)",
 }
 
 
