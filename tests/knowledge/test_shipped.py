@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,72 @@ class TestSourceMarks:
         assert TOKENS_MODEL not in [str(s.url) for s in entry.sources]
         assert any("community.genesys.com" in str(s.url) for s in entry.sources)
         assert "rests on a customer quoting" in entry.summary
+
+
+class TestCorrections:
+    """Claims the fact-check of wave 2 found unsupported stay out; the fixes stay in."""
+
+    @pytest.mark.parametrize(
+        "claim",
+        [
+            "at most about a token per line",  # token-rounding: unsupported
+            "saves nothing",  # digital-bot-rate: a session is reportedly up to 8 turns
+            "most AI-active orgs",  # overage-price, utilization-ranges
+            "most orgs using AI features pay",  # default-allocation
+            "pays for almost everything",  # budgeting
+            "expire at month end",  # no-carryover: the cycle follows the activation date
+            "users left on CX 1/CX 2",  # sta-cx3-included: speculation
+            "walks through the reconciliation",  # invoice-rate-differs: not retrieved
+            "so every Master Admin counts",  # wildcards reportedly removed in 2026
+            "(none exists)",  # absence stated as fact
+            "no such meter.",
+            "not per minute; and",  # optimize-costs rebutted a claim the notes never made
+        ],
+    )
+    def test_an_unsupported_claim_is_gone(self, claim: str) -> None:
+        assert [e.id for e in KB.entries if claim in e.summary + e.answer] == []
+
+    def test_the_cx1_cx2_transcription_allowance_says_the_sta_column_is_unknown(self) -> None:
+        with_wem = [
+            e
+            for e in KB.entries
+            if re.search(r"CX 1(?:/| and )CX 2[^.\n]*with the WEM add-on", e.answer)
+        ]
+        assert {e.id for e in with_wem} >= {"fair-use-policy", "sta-double-charge"}
+        column = re.compile(r"Speech and Text Analytics Add-on\" column|STA add-on column")
+        assert [e.id for e in with_wem if not column.search(e.answer)] == []
+
+    @pytest.mark.parametrize(
+        "entry_id",
+        ["ai-summary-rate", "summary-scope", "summary-no-double-charge", "transcription-fair-use"],
+    )
+    def test_the_program_scope_quotes_the_ai_summary_faq(self, entry_id: str) -> None:
+        entry = KB.get(entry_id)
+        assert entry is not None
+        assert "tied to queues, or flows mapped to the specific program" in entry.answer
+        assert any("faqs/category/ai-summary" in str(s.url) for s in entry.sources)
+
+    @pytest.mark.parametrize(
+        "entry_id",
+        ["sta-billable-permissions", "sta-agents-no-permission", "permission-assignment-free"],
+    )
+    def test_master_admin_is_checked_per_org_not_assumed(self, entry_id: str) -> None:
+        entry = KB.get(entry_id)
+        assert entry is not None
+        assert "2026-06-01" in entry.answer
+        assert "tokenbot audit" in entry.answer
+
+    @pytest.mark.parametrize("entry_id", ["features-that-consume", "budgeting"])
+    def test_bots_and_virtual_agents_are_one_charge_per_interaction(self, entry_id: str) -> None:
+        entry = KB.get(entry_id)
+        assert entry is not None
+        assert "once, at the highest" in entry.answer
+
+    def test_the_trustee_endpoint_names_its_own_permission(self) -> None:
+        entry = KB.get("token-usage-api")
+        assert entry is not None
+        assert "affiliateOrganization:clientBilling:view" in entry.answer
+        assert "all need `billing:subscription:view`" not in entry.answer
 
 
 class TestShippedRateCard:
