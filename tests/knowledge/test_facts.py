@@ -54,7 +54,7 @@ MUST_KNOW = [
         "how many tokens per virtual agent interaction",
         "virtual-agent-rate",
         SUMMARY,
-        ["0.5 token per interaction", "1.2 tokens per interaction", "enters a flow"],
+        ["interaction costs 0.5 token", "interaction 1.2 tokens", "enters a flow"],
     ),
     (
         "bot hands off to a VA in the same call, are we charged twice",
