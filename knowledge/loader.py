@@ -16,7 +16,15 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from calculators.ratecard import RateCard
-from knowledge.entries import Entry, LabelledQuestion
+from knowledge.entries import (
+    PLACEHOLDER,
+    RATE_CAVEAT,
+    Entry,
+    LabelledQuestion,
+    Template,
+    is_rate_key,
+    placeholder_keys,
+)
 from knowledge.errors import LoadError
 
 DATA_DIR = Path(__file__).resolve().parent
@@ -28,7 +36,15 @@ DEFAULT_CARD = "list"
 M = TypeVar("M", bound=BaseModel)
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<meta>.*?)\n---[ \t]*\n(?P<body>.*)\Z", re.DOTALL)
-_PLACEHOLDER = re.compile(r"\{\{\s*(?P<key>[A-Za-z0-9_.-]+)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What `scan_entries` found: the entries that loaded, as written, and the problems."""
+
+    entries: tuple[Entry, ...]
+    templates: Mapping[str, Template]
+    problems: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -124,41 +140,60 @@ def render_placeholders(path: Path, text: str, values: Mapping[str, str]) -> str
             )
         return values[key]
 
-    return _PLACEHOLDER.sub(substitute, text)
+    return PLACEHOLDER.sub(substitute, text)
 
 
-def parse_entry(path: Path, text: str, values: Mapping[str, str]) -> Entry:
-    """Parse one FAQ file: front matter between `---` lines, then the answer body."""
+def _fill(path: Path, template: str, values: Mapping[str, str], separator: str) -> str:
+    """The text with its placeholders filled, and the contract caveat when it quotes a rate."""
+    text = render_placeholders(path, template, values)
+    if any(is_rate_key(key) for key in placeholder_keys(template)):
+        text = f"{text.rstrip()}{separator}{RATE_CAVEAT}"
+    return text
+
+
+def read_entry(path: Path, text: str, values: Mapping[str, str]) -> tuple[Entry, Template]:
+    """Parse one FAQ file: front matter between `---` lines, then the answer body.
+
+    Returns the entry with its placeholders filled (and the rate caveat added where a rate is
+    quoted) and the summary and answer as written, for `kb check`.
+    """
     match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
     if match is None:
         raise LoadError(f"{path}: expected YAML front matter between two '---' lines")
     meta = _parse_yaml(path, match.group("meta"))
     if "answer" in meta:
         raise LoadError(f"{path}: answer: the answer is the body after front matter, not a field")
-    body = render_placeholders(path, match.group("body").strip(), values)
-    if isinstance(meta.get("summary"), str):
-        meta["summary"] = render_placeholders(path, meta["summary"], values)
+    raw_body = match.group("body").strip()
+    raw_summary = meta.get("summary")
+    body = _fill(path, raw_body, values, "\n\n") if raw_body else raw_body
+    if isinstance(raw_summary, str):
+        meta["summary"] = _fill(path, raw_summary.strip(), values, " ")
     entry = _validate(Entry, path, {**meta, "answer": body})
     if entry.id != path.stem:
         raise LoadError(f"{path}: id: {entry.id!r} must match the file name {path.stem!r}")
-    return entry
+    return entry, Template(summary=str(raw_summary).strip(), answer=raw_body)
 
 
-def scan_entries(
-    directory: Path, values: Mapping[str, str]
-) -> tuple[tuple[Entry, ...], tuple[str, ...]]:
+def parse_entry(path: Path, text: str, values: Mapping[str, str]) -> Entry:
+    """Parse one FAQ file (see `read_entry`) and return the entry alone."""
+    return read_entry(path, text, values)[0]
+
+
+def scan_entries(directory: Path, values: Mapping[str, str]) -> Scan:
     """Load every `*.md` entry of `directory`, collecting problems instead of stopping.
 
-    Returns the entries that loaded (sorted by id) and one message per file that did not.
+    Returns the entries that loaded (sorted by id), their text as written, and one message
+    per file that did not load.
     """
     paths = sorted(directory.glob("*.md"))
     if not paths:
-        return (), (f"{directory}: no FAQ entries (*.md) found",)
+        return Scan((), {}, (f"{directory}: no FAQ entries (*.md) found",))
     entries: dict[str, Entry] = {}
+    templates: dict[str, Template] = {}
     problems: list[str] = []
     for path in paths:
         try:
-            entry = parse_entry(path, _read_text(path), values)
+            entry, template = read_entry(path, _read_text(path), values)
         except LoadError as exc:
             problems.append(str(exc))
             continue
@@ -166,15 +201,17 @@ def scan_entries(
             problems.append(f"{path}: id: {entry.id!r} is already used by another entry")
             continue
         entries[entry.id] = entry
-    return tuple(entries[key] for key in sorted(entries)), tuple(problems)
+        templates[entry.id] = template
+    ordered = tuple(entries[key] for key in sorted(entries))
+    return Scan(ordered, templates, tuple(problems))
 
 
 def load_entries(directory: Path, values: Mapping[str, str]) -> tuple[Entry, ...]:
     """Load every `*.md` entry of `directory`, sorted by id; any bad file is a `LoadError`."""
-    entries, problems = scan_entries(directory, values)
-    if problems:
-        raise LoadError("\n".join(problems))
-    return entries
+    scan = scan_entries(directory, values)
+    if scan.problems:
+        raise LoadError("\n".join(scan.problems))
+    return scan.entries
 
 
 def load_topics(path: Path = TOPICS_FILE) -> dict[str, str]:

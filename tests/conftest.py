@@ -17,7 +17,13 @@ def make_entry(entry_id: str, question: str, *alt_questions: str, **fields: Any)
         "question": question,
         "summary": f"Short answer to: {question}",
         "alt_questions": list(alt_questions) or [question + " please"],
-        "sources": [{"url": "https://help.mypurecloud.com/articles/x", "title": "Official"}],
+        "sources": [
+            {
+                "url": "https://help.mypurecloud.com/articles/x",
+                "title": "Official",
+                "kind": "official",
+            }
+        ],
         "confidence": "official",
         "last_reviewed": dt.date(2026, 11, 20),
         "answer": f"The answer to: {question}",

@@ -13,7 +13,7 @@ from typing import Any
 from bot.text import answers as text
 from knowledge import loader
 from knowledge.checks import Severity, check_knowledge_base
-from knowledge.entries import Entry
+from knowledge.entries import Confidence, Entry
 from knowledge.evaluation import Report, Verdict, evaluate
 from knowledge.loader import KnowledgeBase
 from knowledge.matching import Index, Match, build_index, search
@@ -38,6 +38,9 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     ask.add_argument("question", nargs="+", help="the question, or '-' for standard input")
     ask.add_argument("--json", action="store_true", help="print JSON (one object per question)")
+    ask.add_argument(
+        "--full", action="store_true", help="print the whole answer, not only the short one"
+    )
     ask.set_defaults(run=_run_ask)
 
     kb = commands.add_parser("kb", help="check or evaluate the knowledge base")
@@ -87,7 +90,13 @@ def match_json(question: str, match: Match, entry: Entry | None) -> dict[str, An
             "confidence": entry.confidence.value,
             "reference": entry.reference,
             "sources": [
-                {"url": str(s.url), "title": s.title, "official": s.official} for s in entry.sources
+                {
+                    "url": str(s.url),
+                    "title": s.title,
+                    "kind": s.kind.value,
+                    "official": s.official,
+                }
+                for s in entry.sources_by_strength
             ],
         }
     return result
@@ -99,23 +108,28 @@ def _run_ask(args: argparse.Namespace) -> int:
     if args.question == ["-"]:
         for line in sys.stdin:
             if line.strip():
-                _answer(kb, index, line.strip(), args.json)
+                _answer(kb, index, line.strip(), args.json, args.full)
         return 0
-    _answer(kb, index, " ".join(args.question), args.json)
+    _answer(kb, index, " ".join(args.question), args.json, args.full)
     return 0
 
 
-def _answer(kb: KnowledgeBase, index: Index, question: str, as_json: bool) -> None:
+def _answer(kb: KnowledgeBase, index: Index, question: str, as_json: bool, full: bool) -> None:
     match = search(index, question)
     entry = kb.get(match.entry_id) if match.entry_id else None
     if as_json:
         print(json.dumps(match_json(question, match, entry), ensure_ascii=False), flush=True)
     else:
-        print(render_match(kb, match, entry))
+        print(render_match(kb, match, entry, full=full))
 
 
-def render_match(kb: KnowledgeBase, match: Match, entry: Entry | None) -> str:
-    """An answer, the "did you mean" list, or the honest not-found message, for a terminal."""
+def render_match(
+    kb: KnowledgeBase, match: Match, entry: Entry | None, *, full: bool = False
+) -> str:
+    """An answer, the "did you mean" list, or the honest not-found message, for a terminal.
+
+    An answer is short (the summary, its confidence and sources) unless `full`.
+    """
     if match.out_of_scope:
         return OUT_OF_SCOPE
     if entry is None:
@@ -125,12 +139,16 @@ def render_match(kb: KnowledgeBase, match: Match, entry: Entry | None) -> str:
         lines = ["I'm not sure which of these you mean:"]
         lines += [f"  - {c.question}   (tokenbot ask {c.question!r})" for c in choices if c]
         return "\n".join(lines)
-    lines = [entry.question, "", text.markdown_to_plain(entry.answer), "", "Sources:"]
-    for source in entry.sources:
-        mark = "official" if source.official else "copy/community"
-        lines.append(f"  - {source.title} ({mark})\n    {source.url}")
-    lines.append(f"Confidence: {text.describe_confidence(entry.confidence)}")
-    lines.append(entry.reference)
+    if full:
+        lines = [entry.question, "", *text.full_answer_lines(entry)]
+    else:
+        lines = [entry.question, "", text.markdown_to_plain(entry.summary), ""]
+        if entry.confidence is not Confidence.OFFICIAL:
+            lines.append(f"Confidence: {text.describe_confidence(entry.confidence)}")
+        lines.append("Sources:")
+        for source in entry.sources_by_strength:
+            lines += text.source_lines(source)
+        lines.append(f"{entry.reference} · the whole answer: tokenbot ask --full")
     others = [kb.get(s.entry_id) for s in match.suggestions]
     if others:
         lines.append("See also: " + "; ".join(o.question for o in others if o))
@@ -142,11 +160,13 @@ def render_match(kb: KnowledgeBase, match: Match, entry: Entry | None) -> str:
 
 def _run_check(args: argparse.Namespace) -> int:
     cards = loader.load_cards(args.cards)
-    entries, load_problems = loader.scan_entries(
-        args.faq, cards[loader.DEFAULT_CARD].placeholders()
-    )
+    card = cards[loader.DEFAULT_CARD]
+    scan = loader.scan_entries(args.faq, card.placeholders())
+    entries = scan.entries
     topics = loader.load_topics(args.topics)
-    problems = check_knowledge_base(entries, topics, dt.date.today(), load_problems)
+    problems = check_knowledge_base(
+        entries, topics, dt.date.today(), scan.problems, templates=scan.templates, card=card
+    )
     errors = [p for p in problems if p.severity is Severity.ERROR]
     failed = bool(errors) or (args.strict and bool(problems))
     if args.json:

@@ -25,7 +25,7 @@ from bot.text import answers as plain_text
 from calculators.explain import Explanation
 from calculators.money import grouped
 from calculators.ratecard import Feature, RateCard
-from knowledge.entries import Confidence, Entry
+from knowledge.entries import Confidence, Entry, Source
 
 Block = dict[str, Any]
 
@@ -235,24 +235,31 @@ def _fit_block(block: Block) -> list[Block]:
 
 # -- answers --------------------------------------------------------------------------------
 
-
-def _sources_line(entry: Entry) -> str:
-    links = []
-    for source in entry.sources:
-        mark = "" if source.official else " (copy/community)"
-        links.append(link(str(source.url), source.title) + mark)
-    return "*Sources:* " + " · ".join(links)
+SOURCES_IN_SHORT = 2
+"""Sources linked under a short answer; the full answer lists every one."""
 
 
-def _answer_meta(entry: Entry) -> list[str]:
-    meta = [_sources_line(entry)]
-    reviewed = f"Reviewed {entry.last_reviewed.isoformat()} · `{escape(entry.reference)}`"
+def _source_link(source: Source) -> str:
+    return f"{link(str(source.url), source.title)} _({escape(source.kind.label)})_"
+
+
+def _sources_line(entry: Entry, *, full: bool) -> str:
+    """The sources, strongest first, each marked by what was read of it."""
+    ordered = entry.sources_by_strength
+    shown = ordered if full else ordered[:SOURCES_IN_SHORT]
+    text = "*Sources:* " + " · ".join(_source_link(source) for source in shown)
+    hidden = len(ordered) - len(shown)
+    if hidden:
+        text += f" · _{hidden} more with the full answer_"
+    return text
+
+
+def _answer_meta(entry: Entry, *, full: bool) -> list[str]:
+    meta = []
     if entry.confidence is not Confidence.OFFICIAL:
-        reviewed = (
-            f"*Confidence:* {escape(plain_text.describe_confidence(entry.confidence))} · "
-            + reviewed
-        )
-    meta.append(reviewed)
+        meta.append(f"*Confidence:* {escape(plain_text.describe_confidence(entry.confidence))}")
+    meta.append(_sources_line(entry, full=full))
+    meta.append(f"Reviewed {entry.last_reviewed.isoformat()} · `{escape(entry.reference)}`")
     return meta
 
 
@@ -282,21 +289,30 @@ def render_answer(
     question_id: int | None = None,
     suggestions: Sequence[Entry] = (),
     share: str | None = None,
+    full: bool = False,
 ) -> Message:
-    """An FAQ answer: question, answer, sources, confidence when not official, buttons."""
+    """An FAQ answer, short first: the question, the summary, the confidence when it is not
+    official, the strongest sources and a **Full answer** button. `full` shows the whole
+    answer with every source instead (what the button swaps in)."""
     feedback = ButtonValue(entry=entry.id, question_id=question_id)
+    text = entry.answer if full else entry.summary
     blocks: list[Block] = [
         section(f"*{escape(entry.question)}*"),
-        section(mrkdwn(entry.answer)),
-        context(*_answer_meta(entry)),
+        section(mrkdwn(text)),
+        context(*_answer_meta(entry, full=full)),
     ]
     if suggestions:
         blocks.append(context("*Did you mean…*"))
         blocks += _suggestion_buttons(suggestions, question_id, "did_you_mean")
+    expand: list[Block] = []
+    if not full:
+        more = ButtonValue(entry=entry.id, question_id=question_id, command=share)
+        expand = [button("Full answer", Action.FULL_ANSWER, more if more.fits() else feedback)]
     blocks.append(
         actions(
             "answer_actions",
             [
+                *expand,
                 button("Helpful", Action.HELPFUL, feedback, style="primary"),
                 button("Not helpful", Action.NOT_HELPFUL, feedback),
                 button("For a ticket", Action.TICKET, ButtonValue(entry=entry.id)),
@@ -304,9 +320,7 @@ def render_answer(
             ],
         )
     )
-    fallback = (
-        f"{entry.question}\n\n{plain_text.markdown_to_plain(entry.answer)}\n\n{entry.reference}"
-    )
+    fallback = f"{entry.question}\n\n{plain_text.markdown_to_plain(text)}\n\n{entry.reference}"
     return fit(escape(fallback), blocks)
 
 

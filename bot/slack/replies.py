@@ -244,6 +244,14 @@ def chosen_answer(deps: Deps, value: ButtonValue) -> Message:
     return render.render_answer(entry, question_id=value.question_id)
 
 
+def full_answer(deps: Deps, value: ButtonValue) -> Message:
+    """The whole answer, with every source, to replace the short answer it was asked from."""
+    entry = _entry(deps, value.entry)
+    return render.render_answer(
+        entry, question_id=value.question_id, share=value.command, full=True
+    )
+
+
 def record_feedback(deps: Deps, value: ButtonValue, user_id: str, *, helpful: bool) -> Message:
     entry = _entry(deps, value.entry)
     question = None

@@ -21,6 +21,7 @@ class Action(StrEnum):
     HELPFUL = "feedback_helpful"
     NOT_HELPFUL = "feedback_not_helpful"
     DID_YOU_MEAN = "did_you_mean"
+    FULL_ANSWER = "full_answer"
     TICKET = "ticket"
     SHARE = "share"
 

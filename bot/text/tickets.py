@@ -6,7 +6,7 @@ No Slack markup: Slack shows them as `plain_text` sections, the terminal prints 
 from __future__ import annotations
 
 from bot.store.snapshots import EstimateSnapshot
-from bot.text.answers import markdown_to_plain
+from bot.text.answers import describe_confidence, markdown_to_plain, source_lines
 from calculators.money import grouped
 from knowledge.entries import Entry
 
@@ -14,16 +14,20 @@ PERMALINK_UNAVAILABLE = "(no link: this reply was only visible to you; share it 
 
 
 def ticket_for_answer(entry: Entry, permalink: str | None) -> str:
-    """Plain text for a support ticket: short answer, official URLs, reference, permalink."""
-    lines = [entry.question, "", markdown_to_plain(entry.summary), ""]
-    official = entry.official_sources
-    if official:
-        lines.append("Official sources:")
-        lines += [f"- {source.url}" for source in official]
-    else:
-        lines.append(
-            "Official sources: none published; see " + ", ".join(str(s.url) for s in entry.sources)
-        )
+    """Plain text for a support ticket: the short answer, then the full answer with every
+    source marked by what was read of it, the confidence, the reference and the permalink."""
+    lines = [
+        entry.question,
+        "",
+        "In short: " + markdown_to_plain(entry.summary),
+        "",
+        markdown_to_plain(entry.answer),
+        "",
+        "Sources:",
+    ]
+    for source in entry.sources_by_strength:
+        lines += source_lines(source)
+    lines.append(f"Confidence: {describe_confidence(entry.confidence)}")
     lines.append(f"Reference: {entry.reference}")
     lines.append(f"Slack: {permalink or PERMALINK_UNAVAILABLE}")
     return "\n".join(lines)

@@ -131,7 +131,7 @@ class TestSpeechAndTextAnalytics:
 
     def test_tier_not_given_is_an_assumption(self, cards: Mapping[str, RateCard]) -> None:
         result = estimate("sta=36", cards)
-        assert "tier not given: STA assumed billable (CX 1/CX 2)" in result.assumptions
+        assert "tier not given: STA assumed billable (CX 1/CX 2/CX 4)" in result.assumptions
 
     def test_concurrent_rate_is_asked_for_not_assumed(self, cards: Mapping[str, RateCard]) -> None:
         result = estimate("sta=36 concurrent=40", cards)

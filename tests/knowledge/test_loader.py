@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import loader
+from knowledge.entries import RATE_CAVEAT
 from knowledge.errors import LoadError
 
 GOOD = """---
@@ -18,13 +19,18 @@ alt_questions: [voice bot token rate]
 sources:
   - url: https://help.mypurecloud.com/articles/x
     title: Official
+    kind: official
 confidence: official
 last_reviewed: 2026-11-20
 ---
 Voice bots cost {{{{voicebot.rate}}}}.
 """
 
-VALUES = {"voicebot.rate": "1 token per 17 minutes"}
+VALUES = {
+    "voicebot.rate": "1 token per 17 minutes",
+    "voicebot.name": "Voice bots",
+    "allocation.named": "250",
+}
 
 
 def write(directory: Path, name: str, text: str) -> Path:
@@ -37,8 +43,44 @@ class TestParseEntry:
     def test_loads_a_valid_entry_and_fills_placeholders(self, tmp_path: Path) -> None:
         write(tmp_path, "voice", GOOD.format(id="voice"))
         (entry,) = loader.load_entries(tmp_path, VALUES)
-        assert entry.answer == "Voice bots cost 1 token per 17 minutes."
-        assert entry.summary == "1 token per 17 minutes."
+        assert entry.answer.startswith("Voice bots cost 1 token per 17 minutes.")
+        assert entry.summary.startswith("1 token per 17 minutes.")
+
+    def test_a_source_marked_official_must_be_a_genesys_page(self, tmp_path: Path) -> None:
+        copy = GOOD.format(id="voice").replace(
+            "https://help.mypurecloud.com/articles/x", "https://rcworkbench.genesys.cloud/413418"
+        )
+        path = write(tmp_path, "voice", copy)
+        with pytest.raises(LoadError, match="official-copy") as caught:
+            loader.load_entries(tmp_path, VALUES)
+        assert f"{path}: sources.0" in str(caught.value)
+
+
+class TestRateCaveat:
+    """Wherever a rate is quoted through a placeholder, the reader is told the contract governs."""
+
+    def test_is_added_to_a_summary_and_an_answer_that_quote_a_rate(self, tmp_path: Path) -> None:
+        write(tmp_path, "voice", GOOD.format(id="voice"))
+        (entry,) = loader.load_entries(tmp_path, VALUES)
+        assert entry.summary == f"1 token per 17 minutes. {RATE_CAVEAT}"
+        assert entry.answer == f"Voice bots cost 1 token per 17 minutes.\n\n{RATE_CAVEAT}"
+
+    def test_is_not_added_where_no_rate_is_quoted(self, tmp_path: Path) -> None:
+        text = (
+            GOOD.format(id="voice")
+            .replace('"{{voicebot.rate}}."', '"{{voicebot.name}} exist."')
+            .replace("cost {{voicebot.rate}}.", "get {{allocation.named}} free tokens.")
+        )
+        write(tmp_path, "voice", text)
+        (entry,) = loader.load_entries(tmp_path, VALUES)
+        assert entry.summary == "Voice bots exist."
+        assert entry.answer == "Voice bots get 250 free tokens."
+
+    def test_keeps_the_text_as_written_for_the_checks(self, tmp_path: Path) -> None:
+        write(tmp_path, "voice", GOOD.format(id="voice"))
+        scan = loader.scan_entries(tmp_path, VALUES)
+        assert scan.templates["voice"].answer == "Voice bots cost {{voicebot.rate}}."
+        assert scan.templates["voice"].summary == "{{voicebot.rate}}."
 
     @pytest.mark.parametrize(
         ("mutation", "expected"),

@@ -1,4 +1,4 @@
-"""Buttons: Helpful / Not helpful, Did you mean, For a ticket, Share in channel."""
+"""Buttons: Helpful / Not helpful, Did you mean, Full answer, For a ticket, Share in channel."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from bot.slack.replies import (
     Asker,
     Command,
     chosen_answer,
+    full_answer,
     record_feedback,
     reply_to_command,
     ticket,
@@ -100,6 +101,21 @@ def register(app: App, deps: Deps) -> None:
             reply = chosen_answer(deps, ButtonValue.decode(Click.from_body(body).value))
         except BotError as exc:
             reply = render.render_error(exc.message)
+        respond(replace_original=True, **reply.as_kwargs())
+
+    @app.action(action_pattern(Action.FULL_ANSWER))
+    def expand_answer(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        """Replace the short answer with the whole answer and every source, in place.
+
+        A stale button leaves the short answer where it is and tells the clicker privately.
+        """
+        ack()
+        try:
+            reply = full_answer(deps, ButtonValue.decode(Click.from_body(body).value))
+        except BotError as exc:
+            error = render.render_error(exc.message)
+            respond(response_type="ephemeral", replace_original=False, **error.as_kwargs())
+            return
         respond(replace_original=True, **reply.as_kwargs())
 
     @app.action(action_pattern(Action.TICKET))

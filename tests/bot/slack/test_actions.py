@@ -79,6 +79,42 @@ class TestDidYouMean:
         assert_within_limits(swap.body)
 
 
+class TestFullAnswer:
+    def test_swaps_the_whole_answer_into_the_threaded_reply(self, slack: Driver) -> None:
+        post = _answer(slack)
+        entry = slack.deps.kb.get("sta-per-user-rate")
+        assert entry is not None
+        assert entry.answer[:40] not in all_text(post)
+        more = button(post, "full_answer")
+
+        slack.click(more["action_id"], more["value"], thread_ts="1700000000.000100")
+
+        [swap] = slack.fake.hooks()
+        assert swap.body["replace_original"] is True
+        assert entry.answer[:40].replace("**", "*") in all_text(swap.body)
+        assert "full_answer" not in all_text(swap.body)
+        question_id = ButtonValue.decode(button(post, "feedback_helpful")["value"]).question_id
+        kept = ButtonValue.decode(button(swap.body, "feedback_helpful")["value"])
+        assert kept.question_id == question_id is not None
+        assert_within_limits(swap.body)
+
+    def test_keeps_the_share_button_of_an_ephemeral_reply(self, slack: Driver) -> None:
+        reply = slack.command_reply(QUESTION)
+        more = button(reply, "full_answer")
+        slack.click(more["action_id"], more["value"], ephemeral=True)
+        [swap] = slack.fake.hooks()
+        assert ButtonValue.decode(button(swap.body, "share")["value"]).command == (
+            "show sta-per-user-rate"
+        )
+
+    def test_a_stale_button_leaves_the_answer_and_tells_the_clicker(self, slack: Driver) -> None:
+        slack.click("full_answer", ButtonValue(entry="no-such-entry").encode(), ephemeral=True)
+        [reply] = slack.fake.hooks()
+        assert reply.body["replace_original"] is False
+        assert reply.body["response_type"] == "ephemeral"
+        assert "no longer in the knowledge base" in reply.body["text"]
+
+
 class TestForATicket:
     def test_ticket_block_is_plain_text_with_sources_reference_and_permalink(
         self, slack: Driver
@@ -88,12 +124,15 @@ class TestForATicket:
         [ticket] = slack.fake.calls_to("chat.postEphemeral")
         entry = slack.deps.kb.get("sta-per-user-rate")
         assert entry is not None
-        block = ticket.body["blocks"][0]["text"]
-        assert block["type"] == "plain_text"
-        assert entry.reference in block["text"]
-        for source in entry.official_sources:
-            assert str(source.url) in block["text"]
-        assert "https://example.slack.com/archives/C1/p1700000000000100" in block["text"]
+        sections = [b["text"] for b in ticket.body["blocks"] if b["type"] == "section"]
+        assert {section["type"] for section in sections} == {"plain_text"}
+        text = "\n".join(section["text"] for section in sections)
+        assert entry.reference in text
+        for source in entry.sources:
+            assert f"{source.title} ({source.kind.label})" in text
+            assert str(source.url) in text
+        assert entry.answer.splitlines()[0].replace("**", "") in text
+        assert "https://example.slack.com/archives/C1/p1700000000000100" in text
         [permalink] = slack.fake.calls_to("chat.getPermalink")
         assert permalink.body["message_ts"] == "1700000001.000200"
 

@@ -149,12 +149,16 @@ class TestLongMessages:
         driver = make_driver(deps)
 
         reply = driver.command_reply("show long-answer")
+        more = button(reply, "full_answer")
+        driver.click(more["action_id"], more["value"], ephemeral=True)
+        [full] = driver.fake.hooks()
 
         assert_within_limits(reply)
-        sections = [b["text"]["text"] for b in reply["blocks"] if b["type"] == "section"]
+        assert_within_limits(full.body)
+        sections = [b["text"]["text"] for b in full.body["blocks"] if b["type"] == "section"]
         assert len(sections) > 3
         assert "Paragraph 29" in "".join(sections)
-        assert button(reply, "feedback_helpful")
+        assert button(full.body, "feedback_helpful")
 
 
 class TestShareButton:

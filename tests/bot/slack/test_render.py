@@ -13,6 +13,16 @@ from bot.text.tickets import ticket_for_answer
 from tests.bot.slack.limits import assert_within_limits
 from tests.conftest import make_entry
 
+SOURCES = [
+    {"url": "https://help.mypurecloud.com/articles/x", "title": "Official", "kind": "official"},
+    {
+        "url": "https://rcworkbench.genesys.cloud/1",
+        "title": "Staging copy",
+        "kind": "official-copy",
+    },
+    {"url": "https://community.genesys.com/discussion/x", "title": "Forum", "kind": "community"},
+]
+
 
 class TestEscape:
     def test_escapes_the_three_control_characters(self) -> None:
@@ -87,8 +97,49 @@ class TestAnswer:
         assert "<https://help.mypurecloud.com/articles/x|Official>" in str(message.blocks)
         assert "2026-11-20" in str(message.blocks)
 
+    def test_shows_the_summary_first_not_the_whole_answer(self) -> None:
+        entry = make_entry("e", "Q?", summary="Forty per user.", answer="The long story.")
+        shown = str(render.render_answer(entry).blocks)
+        assert "Forty per user." in shown
+        assert "The long story." not in shown
+        assert "full_answer" in shown
+
+    def test_the_full_answer_has_the_body_every_source_and_no_full_answer_button(self) -> None:
+        entry = make_entry(
+            "e", "Q?", summary="Forty per user.", answer="The long story.", sources=SOURCES
+        )
+        full = str(render.render_answer(entry, full=True).blocks)
+        assert "The long story." in full
+        assert all(f"<{s['url']}|" in full for s in SOURCES)
+        assert "full_answer" not in full
+
+    def test_the_short_answer_links_the_strongest_sources_and_counts_the_rest(self) -> None:
+        entry = make_entry("e", "Q?", sources=list(reversed(SOURCES)), confidence="community")
+        shown = str(render.render_answer(entry).blocks)
+        assert "<https://help.mypurecloud.com/articles/x|Official> _(official page)_" in shown
+        assert "_(Genesys text via a copy)_" in shown
+        assert "community.genesys.com" not in shown
+        assert "1 more with the full answer" in shown
+
+    def test_a_copy_of_genesys_text_is_not_shown_as_official(self) -> None:
+        entry = make_entry("e", "Q?", sources=[SOURCES[1]], confidence="staff")
+        shown = str(render.render_answer(entry, full=True).blocks)
+        assert "(official page)" not in shown
+        assert "Genesys text via a copy" in shown
+
 
 class TestTicket:
+    def test_ticket_keeps_the_full_answer_and_marks_each_source(self) -> None:
+        entry = make_entry(
+            "e", "Q?", summary="Forty.", answer="The **long** story.", sources=SOURCES
+        )
+        text = ticket_for_answer(entry, None)
+        assert "In short: Forty." in text
+        assert "The long story." in text
+        assert "- Staging copy (Genesys text via a copy)" in text
+        assert "- Forum (community)" in text
+        assert "Confidence: official" in text
+
     def test_ticket_has_no_slack_markup(self) -> None:
         entry = make_entry("e", "Q?", summary="**45** tokens <per> user")
         text = ticket_for_answer(entry, "https://example.slack.com/archives/C1/p1")
