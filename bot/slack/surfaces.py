@@ -23,6 +23,11 @@ class Action(StrEnum):
     DID_YOU_MEAN = "did_you_mean"
     TICKET = "ticket"
     SHARE = "share"
+    EDIT = "edit_estimate"
+
+
+ESTIMATE_FORM = "estimate_form"
+"""`callback_id` of the estimate modal (`/tokens estimate` with no terms, or Edit)."""
 
 
 def action_pattern(action: Action) -> re.Pattern[str]:
