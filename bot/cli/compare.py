@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from bot.cli.estimate import estimate_json
+from bot.cli.estimate import estimate_json, shipped_cards
 from bot.cli.table import bullets, fill, terminal_width, text_table, wrap
 from calculators.compare import (
     Cell,
@@ -19,7 +19,6 @@ from calculators.compare import (
     signed,
 )
 from calculators.money import grouped, money_text
-from knowledge.loader import load_cards
 
 EXIT_OK = 0
 CONTRACT = "List rates; the customer's contract and invoice govern."
@@ -50,7 +49,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    result = compare(list(args.terms), load_cards())
+    result = compare(list(args.terms), shipped_cards())
     if args.json:
         print(json.dumps(comparison_json(result), indent=2, ensure_ascii=False))
     else:

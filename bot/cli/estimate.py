@@ -10,6 +10,7 @@ not saved; `--no-save` makes a throwaway.
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import json
 import os
@@ -55,7 +56,22 @@ def cli_user() -> str:
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """Keeps the epilog's own line breaks (it is already wrapped to the terminal)."""
+    """Keeps the description's own line breaks (it is already wrapped to the terminal)."""
+
+
+shipped_cards = functools.cache(load_cards)
+"""The shipped rate cards, read once per process."""
+
+
+def _append_grammar(parser: argparse.ArgumentParser, width: int) -> None:
+    """`--help` ends with the whole grammar; built only when asked (it reads the rate cards)."""
+    usage_and_options = parser.format_help
+
+    def format_help() -> str:
+        grammar = grammar_help(shipped_cards()[DEFAULT_CARD], width)
+        return f"{usage_and_options()}\n{grammar}\n"
+
+    parser.format_help = format_help  # type: ignore[method-assign]
 
 
 def grammar_help(card: RateCard, width: int, *, command: str = "tokenbot estimate") -> str:
@@ -91,9 +107,9 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
             "`tokenbot show REF` shows again.",
             width,
         ),
-        epilog=grammar_help(load_cards()[DEFAULT_CARD], width),
         formatter_class=_Formatter,
     )
+    _append_grammar(parser, width)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--no-save", action="store_true", help="do not store it (a throwaway: no reference)"
@@ -174,7 +190,7 @@ def save_estimate(result: Estimate, input_text: str) -> Saved:
 
 
 def run_estimate(args: argparse.Namespace) -> int:
-    result = estimate(list(args.terms), load_cards())
+    result = estimate(list(args.terms), shipped_cards())
     input_text = " ".join(args.terms)
     saved = Saved(None, NOT_SAVED_ON_REQUEST) if args.no_save else save_estimate(result, input_text)
     if args.json:
@@ -196,7 +212,7 @@ def run_estimate(args: argparse.Namespace) -> int:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    cards = load_cards()
+    cards = shipped_cards()
     card = choose_card(args.card, cards)
     tokens = parse_number(args.tokens, f"explain {args.tokens}")
     result = explain(tokens, args.feature, args.licence, card)
@@ -205,7 +221,7 @@ def run_explain(args: argparse.Namespace) -> int:
 
 
 def run_rates(args: argparse.Namespace) -> int:
-    card = choose_card(args.card, load_cards())
+    card = choose_card(args.card, shipped_cards())
     if args.feature is None:
         print(_dump(card_json(card)) if args.json else render_card(card))
         return EXIT_OK

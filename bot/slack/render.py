@@ -632,13 +632,12 @@ def render_home(card: RateCard, recent: Sequence[StoredEstimate]) -> dict[str, A
     ]
     if recent:
         for stored in recent:
-            snapshot = EstimateSnapshot.from_json(stored.result)
+            totals = dict(EstimateSnapshot.from_json(stored.result).total_rows())
             blocks.append(
                 section(
                     f"`{stored.reference}` {stored.created_at.date().isoformat()} · "
                     f"`{escape(trim(stored.input, 200))}` → "
-                    f"*{grouped(snapshot.total_tokens)}* tokens, "
-                    f"{grouped(snapshot.billable_tokens)} billable"
+                    f"*{totals['Total tokens']}* tokens, {totals['Billable tokens']} billable"
                 )
             )
     else:

@@ -122,6 +122,8 @@ def reply_to_message(deps: Deps, text: str, asker: Asker) -> Message:
     try:
         if command.name == "estimate":
             return run_estimate(deps, command.argument, asker, share=False)
+        if command.name == "compare":
+            return compare_reply(deps, command.argument, share=None)
         if command.name == "help":
             return render.render_help(deps.cards)
         question = strip_mentions(text)

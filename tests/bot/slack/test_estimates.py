@@ -7,6 +7,7 @@ import pytest
 from bot.slack.buttons import ButtonValue
 from bot.slack.render import escape
 from calculators.grammar import ESTIMATE_EXAMPLES, SETTINGS_HELP
+from tests.bot.slack import slack_requests as rq
 from tests.bot.slack.conftest import Driver, all_text, button
 from tests.bot.slack.limits import assert_within_limits
 
@@ -152,3 +153,20 @@ class TestHelp:
 
     def test_stays_within_slacks_limits(self, slack: Driver) -> None:
         assert_within_limits(slack.command_reply("help"))
+
+
+class TestElsewhere:
+    def test_a_compare_line_in_a_dm_is_answered_in_the_thread(self, slack: Driver) -> None:
+        slack.event(rq.dm("compare copilot=10 vs copilot=20"))
+        [post] = slack.fake.wait_for("chat.postMessage")
+        assert post.body["thread_ts"] == "1700000000.000300"
+        assert "B is billed 400 more tokens a month than A" in all_text(post.body)
+
+    def test_app_home_never_shows_a_bare_zero_for_an_incomplete_estimate(
+        self, slack: Driver
+    ) -> None:
+        slack.command_reply("estimate sta=36 concurrent=40")
+        slack.event({"type": "app_home_opened", "user": rq.USER, "tab": "home"})
+        [publish] = slack.fake.wait_for("views.publish")
+        text = all_text(publish.body["view"])
+        assert "*unknown* tokens, unknown billable" in text
