@@ -33,6 +33,7 @@ from calculators.grammar import (
     read_feature,
     read_settings,
     read_terms,
+    request_on,
     split_terms,
 )
 from calculators.money import grouped, money_text
@@ -315,17 +316,11 @@ def compare_scenarios(
     card = cards[chosen.pop()] if chosen else cards[DEFAULT_CARD]
     sides = []
     for label, raw in zip(("A", "B"), raws, strict=True):
-        settings = read_settings(raw)
-        terms = [read_feature(item, card) for item in raw if not item.is_setting]
-        check_repeats(terms)
-        if not terms:
-            raise GrammarError(
-                f"scenario {label} has nothing to estimate: give at least one "
-                f"FEATURE=QUANTITY, e.g. copilot=50 {SEPARATOR} copilot=80"
-            )
-        if settings.currency is not None and settings.price is None:
-            card.price(settings.currency)
-        request = EstimateRequest(card=card, terms=tuple(terms), settings=settings)
+        nothing = (
+            f"scenario {label} has nothing to estimate: give at least one FEATURE=QUANTITY, "
+            f"e.g. copilot=50 {SEPARATOR} copilot=80"
+        )
+        request = request_on(raw, card, nothing=nothing)
         shown = " ".join(item.term for item in raw)
         sides.append(Side(label=label, input=shown, estimate=estimate(request, cards)))
     keys: list[str] = []

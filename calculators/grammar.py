@@ -545,21 +545,32 @@ def check_repeats(terms: Sequence[FeatureTerm]) -> None:
         seen[term.key] = term.term
 
 
-def parse_terms(text: str | Sequence[str], cards: Mapping[str, RateCard]) -> EstimateRequest:
-    """Parse an estimate line against the chosen card (default `list`)."""
-    raw = read_terms(text)
-    card = read_card(raw, cards)
+def request_on(
+    raw: Sequence[RawTerm], card: RateCard, *, nothing: str | None = None
+) -> EstimateRequest:
+    """Read every term against `card` (any `card=` term is the caller's business).
+
+    Args:
+        nothing: the message when no term is a feature (default: the one-line grammar's).
+    """
     settings = read_settings(raw)
     features = [read_feature(item, card) for item in raw if not item.is_setting]
     check_repeats(features)
     if not features:
         raise GrammarError(
-            f"nothing to estimate: give at least one FEATURE=QUANTITY, e.g. {EXAMPLE} "
+            nothing
+            or f"nothing to estimate: give at least one FEATURE=QUANTITY, e.g. {EXAMPLE} "
             f"(features: {', '.join(card.features)})"
         )
     if settings.currency is not None and settings.price is None:
         card.price(settings.currency)  # raises UnknownCurrencyError with the card's currencies
     return EstimateRequest(card=card, terms=tuple(features), settings=settings)
+
+
+def parse_terms(text: str | Sequence[str], cards: Mapping[str, RateCard]) -> EstimateRequest:
+    """Parse an estimate line against the chosen card (default `list`)."""
+    raw = read_terms(text)
+    return request_on(raw, read_card(raw, cards))
 
 
 # -- help -------------------------------------------------------------------------------------

@@ -52,16 +52,21 @@ MORE_HINT = (
     "Anything else in the one-line grammar: a contract rate (sta=36@50), days=22, "
     "committed=1600, price=0.95, or a quantity such as voicebot=1000x5min."
 )
+NOTHING = "nothing to estimate: enter at least one quantity, or a term under More terms"
 KEPT_AS_TERMS = ("days", "price", "committed")
 """Settings with no field of their own: an Edit keeps them in the "more terms" field."""
 
 
+QUANTITY_PREFIX = "q:"
+PERIOD_PREFIX = "p:"
+
+
 def quantity_block(key: str) -> str:
-    return f"q:{key}"
+    return QUANTITY_PREFIX + key
 
 
 def period_block(key: str) -> str:
-    return f"p:{key}"
+    return PERIOD_PREFIX + key
 
 
 @dataclass(frozen=True)
@@ -374,6 +379,8 @@ def read_form(values: Mapping[str, Any], cards: Mapping[str, RateCard]) -> FormI
     more = _value(values, MORE)
     if more is not None:
         form.terms.append((MORE, more))
+    if not any(block.startswith(QUANTITY_PREFIX) or block == MORE for block, _ in form.terms):
+        form.errors[form.first_feature] = NOTHING
     if not form.errors:
         try:
             parse_terms(form.line, cards)

@@ -146,17 +146,6 @@ class EstimateSnapshot:
         fields["notices"] = tuple(NoticeSnapshot(**n) for n in data.get("notices", ()))
         return cls(**fields)
 
-    def with_reference(self, reference: str) -> EstimateSnapshot:
-        return dataclasses.replace(self, reference=reference)
-
-    def official_urls(self) -> list[str]:
-        """Source URLs of lines whose rate is official, without repeats, in line order."""
-        urls: list[str] = []
-        for line in self.lines:
-            if line.official_source and line.source_url and line.source_url not in urls:
-                urls.append(line.source_url)
-        return urls
-
     def sources(self) -> list[tuple[str, str]]:
         """(URL, confidence) of every rate used, without repeats, in line order."""
         found: dict[str, str] = {}
