@@ -59,7 +59,7 @@ def report(label: str, seconds: list[float], unit: str = "ms") -> None:
     ordered = sorted(seconds)
     p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
     print(
-        f"  {label:<44} median {statistics.median(seconds) * scale:8.1f} {unit}   "
+        f"  {label:<50} median {statistics.median(seconds) * scale:8.1f} {unit}   "
         f"p99 {p99 * scale:8.1f} {unit}   (n={len(seconds)})"
     )
 
