@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from calculators.grammar import EstimateRequest, FeatureTerm, Period, parse_terms
+from calculators.grammar import EstimateRequest, FeatureTerm, Period, Settings, parse_terms
 from calculators.money import ARITHMETIC, grouped, plain, price_text, round_money, round_tokens
 from calculators.ratecard import (
     Confidence,
@@ -26,6 +26,10 @@ from calculators.ratecard import (
 
 WEEKS_PER_YEAR = Decimal(52)
 MONTHS_PER_YEAR = Decimal(12)
+PLAUSIBLE_USERS = 1_000_000
+"""More users than this in one organization is almost certainly a typo (`2m` for `2k`)."""
+PLAUSIBLE_PER_DAY = 10_000_000
+"""More of any metered unit than this per working day is almost certainly a typo."""
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,22 @@ class LineRate:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """A billing rule the lines cannot show (an overlap, a metering rule), with its source."""
+
+    features: tuple[str, ...]
+    text: str
+    confidence: Confidence
+    source: Source
+
+
+@dataclass(frozen=True)
 class Line:
-    """One feature of the estimate. `tokens` is None when the rate is unknown (see `note`)."""
+    """One feature of the estimate. `tokens` is None when the rate is unknown (see `note`).
+
+    `quantity` is what is billed: for a per-user line in a concurrent organization, at most the
+    peak concurrent count.
+    """
 
     feature: str
     name: str
@@ -83,6 +101,12 @@ class Estimate:
     complete: bool
     assumptions: tuple[str, ...]
     warnings: tuple[str, ...]
+    notices: tuple[Notice, ...] = ()
+
+    @property
+    def missing(self) -> tuple[Line, ...]:
+        """The lines without a rate, which the totals leave out."""
+        return tuple(line for line in self.lines if line.tokens is None)
 
 
 def _monthly(term: FeatureTerm, feature: Feature, days: int) -> tuple[Decimal, str]:
@@ -111,11 +135,22 @@ def _monthly(term: FeatureTerm, feature: Feature, days: int) -> tuple[Decimal, s
 
 
 def _per_user_line(
-    term: FeatureTerm, feature: Feature, licence: Licence, tier: Tier | None
+    term: FeatureTerm, feature: Feature, settings: Settings, tier: Tier | None
 ) -> Line:
-    users = term.amount
+    licence = settings.licence
+    typed = term.amount
+    peak = settings.concurrent
+    capped = licence is Licence.CONCURRENT and peak is not None and typed > peak
+    users = Decimal(peak) if capped and peak is not None else typed
     who = f"{grouped(users)} {licence.value} {'user' if users == 1 else 'users'}"
     notes: list[str] = []
+    if capped:
+        who = f"{grouped(typed)} users, billed at the peak of {who}"
+        notes.append(
+            f"a concurrent organization is billed on its peak concurrent users "
+            f"(concurrent={peak}), so {grouped(users)} of the {grouped(typed)} "
+            f"{feature.display} users are billed"
+        )
     rate = _rate(term, feature, licence)
     included = tier is not None and tier in feature.included_tiers
     if included and term.rate is None:
@@ -285,6 +320,8 @@ def _assumptions(request: EstimateRequest, licence: Licence) -> list[str]:
             said.append(f"tier not given: {feature.display} assumed billable ({billable})")
     if settings.tier is not None:
         said.append(f"tier {settings.tier.label} (tier=)")
+    elif not any(card.features[term.key].included_tiers for term in request.terms):
+        said.append("tier not given (no line of this estimate depends on it)")
     return said
 
 
@@ -307,10 +344,11 @@ def estimate(
         for term in request.terms:
             feature = card.features[term.key]
             if feature.kind is MeterKind.PER_USER:
-                lines.append(_per_user_line(term, feature, licence, settings.tier))
+                lines.append(_per_user_line(term, feature, settings, settings.tier))
                 warnings.extend(_user_count_warnings(term, feature, request))
             else:
                 lines.append(_volume_line(term, feature, card, days))
+        warnings.extend(_implausible(request))
         total = sum(line.tokens for line in lines if line.tokens is not None)
         free, allocation_said = _allocation(request, lines, licence)
         committed = settings.committed or 0
@@ -318,12 +356,6 @@ def estimate(
         cost, price_said = _cost(request, billable)
 
     missing = [line for line in lines if line.tokens is None]
-    if missing:
-        names = ", ".join(card.features[line.feature].display for line in missing)
-        warnings.append(
-            f"incomplete: no rate for {names}; the total leaves "
-            f"{'that line' if len(missing) == 1 else 'those lines'} out until you add @RATE"
-        )
     assumptions = _assumptions(request, licence)
     assumptions.append(allocation_said)
     if committed:
@@ -343,7 +375,49 @@ def estimate(
         complete=not missing,
         assumptions=tuple(assumptions),
         warnings=tuple(warnings),
+        notices=_notices(card, request.terms),
     )
+
+
+def _notices(card: RateCard, terms: Sequence[FeatureTerm]) -> tuple[Notice, ...]:
+    """The card's caveats that apply to the features of this estimate, in card order."""
+    present = {term.key for term in terms}
+    return tuple(
+        Notice(
+            features=tuple(key for key in caveat.features if key in present),
+            text=caveat.text,
+            confidence=caveat.confidence,
+            source=caveat.source,
+        )
+        for caveat in card.caveats
+        if caveat.applies(present)
+    )
+
+
+def _implausible(request: EstimateRequest) -> list[str]:
+    """Warnings for inputs no real organization has: almost always a typo such as `2m`."""
+    said: list[str] = []
+    settings = request.settings
+    for name, count in (("users", settings.users), ("concurrent", settings.concurrent)):
+        if count is not None and count > PLAUSIBLE_USERS:
+            said.append(
+                f"{name}={count}: {grouped(count)} users is implausible for one organization "
+                f"(more than {grouped(PLAUSIBLE_USERS)}); check the number (k = thousand, "
+                "m = million)"
+            )
+    for term in request.terms:
+        feature = request.card.features[term.key]
+        if feature.kind is MeterKind.PER_USER and term.amount > PLAUSIBLE_USERS:
+            said.append(
+                f"{term.term}: {grouped(term.amount)} {feature.display} users is implausible "
+                f"for one organization (more than {grouped(PLAUSIBLE_USERS)}); check the number"
+            )
+        if term.period is Period.DAY and term.amount > PLAUSIBLE_PER_DAY:
+            said.append(
+                f"{term.term}: {grouped(term.amount)} {feature.unit.plural} a day is implausible "
+                f"(more than {grouped(PLAUSIBLE_PER_DAY)} a day); check the number"
+            )
+    return said
 
 
 def _user_count_warnings(
@@ -351,12 +425,6 @@ def _user_count_warnings(
 ) -> list[str]:
     settings = request.settings
     users = term.amount
-    if settings.concurrent is not None and users > settings.concurrent:
-        return [
-            f"{term.term}: more {feature.display} users than concurrent={settings.concurrent}; "
-            "a concurrent organization is billed on the peak concurrent count, so at most "
-            f"{settings.concurrent}"
-        ]
     if settings.users is not None and users > settings.users:
         return [
             f"{term.term}: more {feature.display} users than the organization's "

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -52,6 +53,34 @@ MAX_DECIMALS = 6
 """Digits allowed after the decimal point, so that every input stays exact."""
 
 EXAMPLE = "copilot=50 va=2000/day"
+ASCII_DIGITS = frozenset("0123456789")
+
+SETTINGS_HELP: tuple[tuple[str, str, str], ...] = (
+    ("users", "N", "named organization with N users (named is the default licence model)"),
+    (
+        "concurrent",
+        "N",
+        "concurrent organization, N = peak concurrent users (per-user lines "
+        "are billed on the peak)",
+    ),
+    ("tier", "cx1..cx4", "licence tier; STA is included in CX 3 and CX 4"),
+    ("days", "1..31", "working days per month for /day volumes (default 20)"),
+    ("price", "D", "your price per token instead of the list price"),
+    ("currency", "USD|EUR|...", "currency of the cost, at the card's list price"),
+    ("committed", "N", "prepaid (committed) tokens per month, deducted before billing"),
+    ("card", "NAME", "rate card: list (default) or study-notes"),
+)
+"""Every setting of the grammar: name, value, meaning (for `--help` and `/tokens help`)."""
+
+ESTIMATE_EXAMPLES: tuple[tuple[str, str], ...] = (
+    ("copilot=50 va=2000/day", "named org: 50 Copilot users, 2,000 VA interactions a working day"),
+    ("copilot=120 va=50k concurrent=80 currency=EUR", "concurrent org: billed on the peak of 80"),
+    (
+        "sta=36@50 voicebot=1000x5min/day days=22 committed=1600",
+        "a contract rate, AxB minutes, 22 working days, prepaid tokens",
+    ),
+)
+"""Three estimates worth copying, with what each shows."""
 
 
 class Period(StrEnum):
@@ -89,9 +118,11 @@ _TIME_UNITS = {
 }
 MINUTES_PER = {InputUnit.MINUTE: Decimal(1), InputUnit.HOUR: Decimal(60)}
 _MAGNITUDES = {"k": Decimal(1000), "m": Decimal(1_000_000)}
-_NUMBER = re.compile(r"(?P<digits>\d+(?:[_,]\d+)*(?:\.\d+)?|\.\d+)(?P<rest>.*)", re.DOTALL)
-_COMMA_GROUPS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-_THOUSANDS_TAIL = re.compile(r"\d{3}(?!\d)[^=]*")
+_NUMBER = re.compile(
+    r"(?P<digits>\d+(?:[_,]\d+)*(?:\.\d+)?|\.\d+)(?P<rest>.*)", re.DOTALL | re.ASCII
+)
+_COMMA_GROUPS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", re.ASCII)
+_THOUSANDS_TAIL = re.compile(r"\d{3}(?!\d)[^=]*", re.ASCII)
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 _NUMBER_HELP = "a number such as 1500, 1.5k, 2m, 10_000 or 10,000"
 
@@ -159,7 +190,7 @@ def split_terms(text: str | Sequence[str]) -> list[str]:
         pieces = chunk.split(",")
         current = pieces[0]
         for piece in pieces[1:]:
-            if current[-1:].isdigit() and _THOUSANDS_TAIL.fullmatch(piece):
+            if current[-1:] in ASCII_DIGITS and _THOUSANDS_TAIL.fullmatch(piece):
                 current = f"{current},{piece}"
             else:
                 if current:
@@ -171,6 +202,20 @@ def split_terms(text: str | Sequence[str]) -> list[str]:
 
 
 # -- numbers ---------------------------------------------------------------------------------
+
+
+def refuse_other_digits(text: str, term: str) -> None:
+    """Refuse digits other than ASCII 0-9 (full-width, Arabic-Indic...), never read them.
+
+    Python reads `Decimal("\uff11\uff12\uff10")` (full-width 120) as 120, so a pasted
+    full-width number would be silently accepted; refusing shows what was really typed.
+    """
+    other = [ch for ch in text if ch not in ASCII_DIGITS and unicodedata.category(ch) == "Nd"]
+    if other:
+        raise GrammarError(
+            f"{term}: '{''.join(other)}' {'are' if len(other) > 1 else 'is'} not ASCII digits "
+            "(full-width or another script); type the number with 0-9"
+        )
 
 
 def _digits_value(digits: str, term: str) -> Decimal:
@@ -190,13 +235,14 @@ def _digits_value(digits: str, term: str) -> Decimal:
 def _split_number(text: str, term: str) -> tuple[Decimal, str]:
     """Read a leading number; return it (before k/m) and the text after it."""
     cleaned = text.strip()
+    refuse_other_digits(cleaned, term)
     if cleaned.startswith("-"):
         raise GrammarError(f"{term}: '{text}' is negative; expected a number of at least 0")
     match = _NUMBER.fullmatch(cleaned)
     if match is None:
         raise GrammarError(f"{term}: '{text}' is not a number; expected {_NUMBER_HELP}")
     rest = match.group("rest")
-    if re.match(r"e[+-]?\d", rest, re.IGNORECASE):
+    if re.match(r"e[+-]?[0-9]", rest, re.IGNORECASE):
         raise GrammarError(
             f"{term}: exponents such as '{text}' are not accepted; expected {_NUMBER_HELP}"
         )
@@ -382,13 +428,38 @@ _SETTING_EXAMPLES = {
 # -- the two-step parse ----------------------------------------------------------------------
 
 
-def _key_value(term: str) -> tuple[str, str]:
-    key, sep, value = term.partition("=")
-    if not sep:
-        raise GrammarError(f"'{term}' is not FEATURE=QUANTITY or SETTING=VALUE (e.g. {EXAMPLE})")
-    if not key:
-        raise GrammarError(f"'{term}': missing a feature or setting name before '='")
-    return key, value.strip()
+@dataclass(frozen=True)
+class RawTerm:
+    """One typed term split at its first `=`: `va=2000/day` -> key `va`, value `2000/day`."""
+
+    term: str
+    key: str
+    value: str
+
+    @property
+    def name(self) -> str:
+        """The key in the form names are compared in."""
+        return normalize_name(self.key)
+
+    @property
+    def is_setting(self) -> bool:
+        return self.name in SETTING_NAMES
+
+
+def read_terms(text: str | Sequence[str]) -> list[RawTerm]:
+    """Split a line into terms and each term into key and value (no card needed yet)."""
+    raw: list[RawTerm] = []
+    for term in split_terms(text):
+        refuse_other_digits(term, term)
+        key, sep, value = term.partition("=")
+        if not sep:
+            raise GrammarError(
+                f"'{term}' is not FEATURE=QUANTITY or SETTING=VALUE (e.g. {EXAMPLE})"
+            )
+        if not key:
+            raise GrammarError(f"'{term}': missing a feature or setting name before '='")
+        raw.append(RawTerm(term=term, key=key, value=value.strip()))
+    return raw
 
 
 def choose_card(name: str, cards: Mapping[str, RateCard]) -> RateCard:
@@ -400,6 +471,24 @@ def choose_card(name: str, cards: Mapping[str, RateCard]) -> RateCard:
         f"unknown card '{name}'{did_you_mean(lowered, list(cards))} "
         f"(cards: {', '.join(sorted(cards))})"
     )
+
+
+def card_term(raw: Sequence[RawTerm]) -> RawTerm | None:
+    """The `card=` term, if any; giving it twice is an error."""
+    found = [item for item in raw if item.name == "card"]
+    if len(found) > 1:
+        raise GrammarError(f"{found[1].term}: card= is given twice")
+    return found[0] if found else None
+
+
+def read_card(raw: Sequence[RawTerm], cards: Mapping[str, RateCard]) -> RateCard:
+    """The card named by `card=` (default `list`)."""
+    chosen = card_term(raw)
+    if chosen is None:
+        return cards[DEFAULT_CARD]
+    if not chosen.value:
+        raise GrammarError(f"{chosen.term}: missing card name (cards: {', '.join(sorted(cards))})")
+    return choose_card(chosen.value, cards)
 
 
 def _unknown_key(key: str, card: RateCard) -> GrammarError:
@@ -419,59 +508,102 @@ def _unknown_key(key: str, card: RateCard) -> GrammarError:
     raise AssertionError("unreachable: the key resolved")  # pragma: no cover
 
 
-def parse_terms(text: str | Sequence[str], cards: Mapping[str, RateCard]) -> EstimateRequest:
-    """Parse an estimate line against the chosen card (default `list`)."""
-    terms = split_terms(text)
-    pairs = [(term, *_key_value(term)) for term in terms]
-    card_terms = [(term, value) for term, key, value in pairs if normalize_name(key) == "card"]
-    if len(card_terms) > 1:
-        raise GrammarError(f"{card_terms[1][0]}: card= is given twice")
-    if card_terms:
-        term, value = card_terms[0]
-        if not value:
-            raise GrammarError(f"{term}: missing card name (cards: {', '.join(sorted(cards))})")
-        card = choose_card(value, cards)
-    else:
-        card = cards[DEFAULT_CARD]
-
-    seen: dict[str, str] = {}
-    features: list[FeatureTerm] = []
+def read_settings(raw: Sequence[RawTerm]) -> Settings:
+    """Every `SETTING=VALUE` term except `card=` (which `read_card` reads)."""
     settings: dict[str, object] = {}
-    for term, key, value in pairs:
-        norm = normalize_name(key)
-        if norm == "card":
+    for item in raw:
+        if not item.is_setting or item.name == "card":
             continue
-        if norm in SETTING_NAMES:
-            if norm in settings:
-                raise GrammarError(f"{term}: {norm}= is given twice")
-            _setting(norm, value, term, settings)
-            continue
-        feature_key = card.find_feature(key)
-        if feature_key is None:
-            raise _unknown_key(key, card)
-        if feature_key in seen:
-            raise GrammarError(
-                f"{term}: {feature_key} is given twice ({seen[feature_key]} and {term}); "
-                "add the quantities up into one term"
-            )
-        seen[feature_key] = term
-        features.append(parse_quantity(feature_key, value, term, card))
-
+        if item.name in settings:
+            raise GrammarError(f"{item.term}: {item.name}= is given twice")
+        _setting(item.name, item.value, item.term, settings)
     if "users" in settings and "concurrent" in settings:
         raise GrammarError(
             "users= and concurrent= both given: an organization is either named (users=N) "
             "or concurrent (concurrent=N peak users)"
         )
+    return Settings(**settings)  # type: ignore[arg-type]
+
+
+def read_feature(item: RawTerm, card: RateCard) -> FeatureTerm:
+    """One `FEATURE=QUANTITY` term read against `card`; raises naming the term."""
+    feature_key = card.find_feature(item.key)
+    if feature_key is None:
+        raise _unknown_key(item.key, card)
+    return parse_quantity(feature_key, item.value, item.term, card)
+
+
+def check_repeats(terms: Sequence[FeatureTerm]) -> None:
+    """A feature given twice (`va=1 virtual-agent=2`) is an error, not a silent sum."""
+    seen: dict[str, str] = {}
+    for term in terms:
+        if term.key in seen:
+            raise GrammarError(
+                f"{term.term}: {term.key} is given twice ({seen[term.key]} and {term.term}); "
+                "add the quantities up into one term"
+            )
+        seen[term.key] = term.term
+
+
+def request_on(
+    raw: Sequence[RawTerm], card: RateCard, *, nothing: str | None = None
+) -> EstimateRequest:
+    """Read every term against `card` (any `card=` term is the caller's business).
+
+    Args:
+        nothing: the message when no term is a feature (default: the one-line grammar's).
+    """
+    settings = read_settings(raw)
+    features = [read_feature(item, card) for item in raw if not item.is_setting]
+    check_repeats(features)
     if not features:
         raise GrammarError(
-            f"nothing to estimate: give at least one FEATURE=QUANTITY, e.g. {EXAMPLE} "
+            nothing
+            or f"nothing to estimate: give at least one FEATURE=QUANTITY, e.g. {EXAMPLE} "
             f"(features: {', '.join(card.features)})"
         )
-    currency = settings.get("currency")
-    if isinstance(currency, str) and "price" not in settings:
-        card.price(currency)  # raises UnknownCurrencyError with the card's currencies
-    return EstimateRequest(
-        card=card,
-        terms=tuple(features),
-        settings=Settings(**settings),  # type: ignore[arg-type]
-    )
+    if settings.currency is not None and settings.price is None:
+        card.price(settings.currency)  # raises UnknownCurrencyError with the card's currencies
+    return EstimateRequest(card=card, terms=tuple(features), settings=settings)
+
+
+def parse_terms(text: str | Sequence[str], cards: Mapping[str, RateCard]) -> EstimateRequest:
+    """Parse an estimate line against the chosen card (default `list`)."""
+    raw = read_terms(text)
+    return request_on(raw, read_card(raw, cards))
+
+
+# -- help -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeatureHelp:
+    """One feature as `--help` and `/tokens help` list it."""
+
+    key: str
+    name: str
+    aliases: tuple[str, ...]
+    unit: str
+
+
+def feature_help(card: RateCard) -> list[FeatureHelp]:
+    """Every feature of `card` with its aliases and the unit its quantity is read in."""
+    rows = []
+    for key, feature in card.features.items():
+        if feature.kind is MeterKind.PER_USER:
+            unit = "users (per month, no period)"
+        elif feature.input_units:
+            units = ", ".join(unit.value for unit in feature.input_units)
+            unit = f"{feature.unit.plural} (or {units}; AxB such as 1000x5min)"
+        else:
+            unit = feature.unit.plural
+        rows.append(FeatureHelp(key=key, name=feature.display, aliases=feature.aliases, unit=unit))
+    return rows
+
+
+QUANTITY_HELP = (
+    "QUANTITY := NUMBER[UNIT][xNUMBER[UNIT]][/PERIOD][@RATE]. NUMBER: 1500, 1.5k, 2m, 10_000 or "
+    "10,000 (k = thousand, m = million). PERIOD: /day (x working days), /week (x 52/12), /month "
+    "(the default), /year (/12). @RATE overrides the card's rate for that line: @55 tokens per "
+    "unit or user, @1/17 one token per 17 units."
+)

@@ -215,6 +215,35 @@ def volume_rate_text(tokens: Decimal, per: Decimal, unit: Unit) -> str:
     return amount + f"{plain(per)} {unit.label(per)}"
 
 
+class Caveat(BaseModel):
+    """A billing rule that an estimate's separate lines cannot show, named when it applies.
+
+    It applies when the estimate has at least `at_least` of `features` (default: all of them):
+    `[copilot, summaries]` for an overlap of two meters, `[voicebot]` for a metering rule.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    features: tuple[Key, ...] = Field(min_length=1)
+    at_least: Annotated[int, Field(ge=1)] | None = None
+    text: Text
+    source: Source
+    confidence: Confidence
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Caveat:
+        if len(set(self.features)) != len(self.features):
+            raise ValueError("a caveat lists each feature once")
+        if self.at_least is not None and self.at_least > len(self.features):
+            raise ValueError("at_least cannot exceed the number of features listed")
+        return self
+
+    def applies(self, present: set[str] | frozenset[str]) -> bool:
+        """True when enough of the caveat's features are in the estimate."""
+        needed = len(self.features) if self.at_least is None else self.at_least
+        return len(present.intersection(self.features)) >= needed
+
+
 class FreeAllocation(BaseModel):
     """The monthly tokens that cost nothing: per organization (list) or per user (study notes)."""
 
@@ -255,11 +284,16 @@ class RateCard(BaseModel):
     default_currency: CurrencyCode
     working_days: Annotated[int, Field(ge=1, le=31)] = 20
     features: dict[Key, Feature] = Field(min_length=1)
+    caveats: tuple[Caveat, ...] = ()
 
     @model_validator(mode="after")
     def _names_resolve_uniquely(self) -> RateCard:
         if self.default_currency not in self.prices.per_token:
             raise ValueError(f"default_currency {self.default_currency} has no price")
+        for number, caveat in enumerate(self.caveats):
+            unknown = [key for key in caveat.features if key not in self.features]
+            if unknown:
+                raise ValueError(f"caveats[{number}]: unknown feature {', '.join(unknown)}")
         owner: dict[str, str] = {}
         for setting in SETTING_NAMES:
             owner[setting] = f"setting {setting}="

@@ -1,32 +1,119 @@
-"""`tokenbot estimate`, `tokenbot explain` and `tokenbot rates`: the calculator on a terminal."""
+"""`tokenbot estimate`, `tokenbot explain` and `tokenbot rates`: the calculator on a terminal.
+
+An estimate is stored in `TOKENBOT_DB` (default `./tokenbot.db`, created if missing) under a
+reference that `tokenbot show REF` shows again, like the ones made in Slack. It is stored as
+user `cli:<login name>` in channel `cli` (`tokenbot forget cli:<login name>` removes them).
+When the database cannot be written the estimate is still printed, with a line saying it was
+not saved; `--no-save` makes a throwaway.
+"""
 
 from __future__ import annotations
 
 import argparse
+import functools
+import getpass
 import json
+import os
+import sqlite3
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from bot.cli.table import text_table
+from bot.cli.table import bullets, fill, table_rows, terminal_width, text_table, wrap
+from bot.errors import StorageError
+from bot.settings import StoreSettings
+from bot.store import Store
+from bot.store.snapshots import EstimateSnapshot
 from calculators.estimate import Estimate, Line, estimate
 from calculators.explain import Explanation, explain
-from calculators.grammar import DEFAULT_CARD, choose_card, parse_number
-from calculators.money import grouped, money_text, plain, price_text
+from calculators.grammar import (
+    DEFAULT_CARD,
+    ESTIMATE_EXAMPLES,
+    QUANTITY_HELP,
+    SETTINGS_HELP,
+    choose_card,
+    feature_help,
+    parse_number,
+)
+from calculators.money import plain, price_text
 from calculators.ratecard import Feature, MeterKind, RateCard
 from knowledge.loader import load_cards
 
 EXIT_OK = 0
+CLI_CHANNEL = "cli"
+"""The channel id every command-line estimate is stored under."""
+CLI_USER_PREFIX = "cli:"
+"""Command-line estimates are stored as user `cli:<login name>`."""
+
+
+def cli_user() -> str:
+    """`cli:<login name>`, or `cli:unknown` when the login name cannot be read."""
+    try:
+        return CLI_USER_PREFIX + getpass.getuser()
+    except (OSError, KeyError):
+        return CLI_USER_PREFIX + "unknown"
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the description's own line breaks (it is already wrapped to the terminal)."""
+
+
+shipped_cards = functools.cache(load_cards)
+"""The shipped rate cards, read once per process."""
+
+
+def _append_grammar(parser: argparse.ArgumentParser, width: int) -> None:
+    """`--help` ends with the whole grammar; built only when asked (it reads the rate cards)."""
+    usage_and_options = parser.format_help
+
+    def format_help() -> str:
+        grammar = grammar_help(shipped_cards()[DEFAULT_CARD], width)
+        return f"{usage_and_options()}\n{grammar}\n"
+
+    parser.format_help = format_help  # type: ignore[method-assign]
+
+
+def grammar_help(card: RateCard, width: int, *, command: str = "tokenbot estimate") -> str:
+    """Every feature key with aliases and unit, every setting, the quantity syntax, examples."""
+    out = [f"Features (the {card.name} card; FEATURE=QUANTITY):"]
+    for row in feature_help(card):
+        aliases = ", ".join(row.aliases) or "-"
+        out += wrap(
+            f"{row.key}: {row.name}, in {row.unit}; aliases: {aliases}",
+            width,
+            indent="  ",
+            hanging="      ",
+        )
+    out += ["", "Settings (SETTING=VALUE):"]
+    for name, value, meaning in SETTINGS_HELP:
+        out += wrap(f"{name}={value}: {meaning}", width, indent="  ", hanging="      ")
+    out += ["", *wrap(QUANTITY_HELP, width), "", "Examples:"]
+    for terms, meaning in ESTIMATE_EXAMPLES:
+        out += wrap(f"{command} {terms}", width, indent="  ", hanging="      ")
+        out += wrap(meaning, width, indent="      ")
+    return "\n".join(out)
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
     """Add the `estimate`, `explain` and `rates` sub-commands."""
+    width = terminal_width() - 2  # argparse indents nothing, but leaves a margin
     parser = commands.add_parser(
         "estimate",
         help="monthly tokens and cost, e.g. estimate copilot=50 va=2000/day",
-        description="Estimate monthly AI Experience tokens and their cost, line by line.",
+        description=fill(
+            "Estimate monthly AI Experience tokens and their cost, line by line. The estimate "
+            "is stored in TOKENBOT_DB (default ./tokenbot.db) under a reference that "
+            "`tokenbot show REF` shows again.",
+            width,
+        ),
+        formatter_class=_Formatter,
     )
+    _append_grammar(parser, width)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--no-save", action="store_true", help="do not store it (a throwaway: no reference)"
+    )
     parser.add_argument(
         "terms", nargs="*", metavar="TERM", help="FEATURE=QUANTITY or SETTING=VALUE"
     )
@@ -55,17 +142,77 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     parser.set_defaults(run=run_rates)
 
 
+# -- storing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Saved:
+    """Where an estimate went: its reference, or why it has none."""
+
+    reference: str | None
+    problem: str | None = None
+
+    @property
+    def line(self) -> str:
+        if self.reference is not None:
+            return (
+                f"Saved as {self.reference}: tokenbot show {self.reference} shows it again, "
+                f"tokenbot show --ticket {self.reference} for a ticket."
+            )
+        return f"Not saved: {self.problem}."
+
+
+NOT_SAVED_ON_REQUEST = "--no-save was given, so it has no reference"
+
+
+def save_estimate(result: Estimate, input_text: str) -> Saved:
+    """Store a command-line estimate in `TOKENBOT_DB`; a failure is reported, never raised."""
+    try:
+        settings = StoreSettings.from_env(os.environ)
+        with Store(settings.db_path) as store:
+            reference = store.save_estimate(
+                user_id=cli_user(),
+                channel_id=CLI_CHANNEL,
+                input_text=input_text,
+                card=result.card.name,
+                result_for=lambda ref: EstimateSnapshot.from_estimate(
+                    result, reference=ref, input_text=input_text
+                ).to_json(),
+            )
+    except StorageError as exc:
+        return Saved(None, exc.message)
+    except (sqlite3.Error, OSError) as exc:
+        return Saved(None, f"the database could not be written ({exc})")
+    return Saved(reference)
+
+
 # -- commands --------------------------------------------------------------------------------
 
 
 def run_estimate(args: argparse.Namespace) -> int:
-    result = estimate(list(args.terms), load_cards())
-    print(_dump(estimate_json(result)) if args.json else render_estimate(result))
+    result = estimate(list(args.terms), shipped_cards())
+    input_text = " ".join(args.terms)
+    saved = Saved(None, NOT_SAVED_ON_REQUEST) if args.no_save else save_estimate(result, input_text)
+    if args.json:
+        data = estimate_json(result)
+        data.update(
+            {
+                "reference": saved.reference,
+                "saved": saved.reference is not None,
+                "not_saved": saved.problem,
+            }
+        )
+        print(_dump(data))
+        return EXIT_OK
+    snapshot = EstimateSnapshot.from_estimate(
+        result, reference=saved.reference or "", input_text=input_text
+    )
+    print(render_snapshot(snapshot, terminal_width(), footer=saved.line))
     return EXIT_OK
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    cards = load_cards()
+    cards = shipped_cards()
     card = choose_card(args.card, cards)
     tokens = parse_number(args.tokens, f"explain {args.tokens}")
     result = explain(tokens, args.feature, args.licence, card)
@@ -74,7 +221,7 @@ def run_explain(args: argparse.Namespace) -> int:
 
 
 def run_rates(args: argparse.Namespace) -> int:
-    card = choose_card(args.card, load_cards())
+    card = choose_card(args.card, shipped_cards())
     if args.feature is None:
         print(_dump(card_json(card)) if args.json else render_card(card))
         return EXIT_OK
@@ -151,7 +298,17 @@ def estimate_json(result: Estimate) -> dict[str, Any]:
             "list_price": result.cost.list_price,
         },
         "complete": result.complete,
+        "missing": [line.term for line in result.missing],
         "warnings": list(result.warnings),
+        "notices": [
+            {
+                "features": list(notice.features),
+                "text": notice.text,
+                "confidence": notice.confidence.value,
+                "source": notice.source.url,
+            }
+            for notice in result.notices
+        ],
         "assumptions": list(result.assumptions),
     }
 
@@ -237,103 +394,130 @@ def _banner(card: RateCard) -> list[str]:
     return [f"UNOFFICIAL — {card.title}: these are not Genesys list rates.", ""]
 
 
-def render_estimate(result: Estimate) -> str:
-    """The estimate as a terminal table, then totals, warnings and assumptions."""
-    card = result.card
-    out = _banner(card)
-    out.append(f"Estimate on the {card.name} card ({card.title}, effective {card.effective})")
+def render_snapshot(
+    s: EstimateSnapshot, width: int, *, made: str | None = None, footer: str | None = None
+) -> str:
+    """An estimate for the terminal, fitted to `width`: what is missing first, the lines
+    (understood and rate columns wrapped, notes under their line), totals, warnings, overlaps,
+    assumptions, the sources under the table, and what governs."""
+    out: list[str] = []
+    if not s.card_official:
+        out += [*wrap(f"UNOFFICIAL — {s.card_title}: these are not Genesys list rates.", width)]
+        out.append("")
+    title = f"Estimate {s.reference}" if s.reference else "Estimate (not saved)"
+    out += wrap(f"{title}, made {made}" if made else title, width)
+    out += wrap(f"Rate card: {s.card_title} ({s.card_name}), effective {s.card_effective}", width)
+    incomplete = s.incomplete_text()
+    if incomplete:
+        out += ["", *wrap(incomplete, width)]
+    if made:
+        out += wrap(f"Input: {s.input}", width, hanging="       ")
     out.append("")
     rows: list[list[str]] = [["Feature", "Understood", "Rate", "Tokens"]]
-    notes: dict[int, str] = {}
-    for index, line in enumerate(result.lines, start=1):
-        feature = card.features[line.feature]
+    for line in s.lines:
         if line.rate is None:
             rate = "not published"
         else:
-            confidence = "your rate" if line.rate.confidence is None else line.rate.confidence
-            rate = f"{line.rate.text.removesuffix(' (your @RATE)')} ({confidence})"
-        tokens = "needs @RATE" if line.tokens is None else grouped(line.tokens)
-        rows.append([feature.display, line.understood, rate, tokens])
-        if line.note:
-            notes[index] = line.note
-    table = text_table(rows, right=frozenset({3}))
-    for index, text in enumerate(table):
-        out.append(text)
-        if index in notes:
-            out.append(f"    note: {notes[index]}")
+            rate = f"{line.rate.removesuffix(' (your @RATE)')} ({line.confidence or 'your rate'})"
+        tokens = "needs @RATE" if line.tokens is None else s.tokens_text(line.tokens)
+        rows.append([line.short_name, line.understood, rate, tokens])
+    physical = table_rows(rows, right=frozenset({3}), width=width, wrapped=frozenset({0, 1, 2}))
+    for index, row in enumerate(physical):
+        out += row
+        if index and s.lines[index - 1].note:
+            out += wrap(f"note: {s.lines[index - 1].note}", width, indent="    ", hanging="      ")
     out.append("")
-    money = f"{result.cost.currency} {money_text(result.cost.amount, result.cost.currency)}"
-    totals = [
-        ["Total tokens", grouped(result.total_tokens)],
-        ["Free allocation", grouped(result.free_allocation)],
-    ]
-    if result.committed_tokens:
-        totals.append(["Committed tokens", grouped(result.committed_tokens)])
-    totals.append(["Billable tokens", grouped(result.billable_tokens)])
-    price = "list price" if result.cost.list_price else "your price"
-    totals.append([f"Cost ({price})", money])
-    out.extend(text_table(totals, right=frozenset({1})))
-    if not result.complete:
-        out.append("INCOMPLETE: a line has no published rate; see the warnings.")
-    if result.warnings:
-        out.append("")
-        out.append("Warnings:")
-        out.extend(f"  ! {warning}" for warning in result.warnings)
-    out.append("")
-    out.append("Assumptions:")
-    out.extend(f"  - {assumption}" for assumption in result.assumptions)
+    out += text_table([list(row) for row in s.total_rows()], right=frozenset({1}))
+    if s.warnings:
+        out += ["", "Warnings:", *bullets(s.warnings, width, mark="!")]
+    if s.notices:
+        out += ["", "Overlaps and metering:"]
+        out += bullets([f"{n.text} ({n.confidence}: {n.source_url})" for n in s.notices], width)
+    out += ["", "Assumptions:", *bullets(s.assumptions, width)]
+    sources = s.sources()
+    if sources:
+        out += ["", "Sources of the rates:"]
+        out += bullets([f"{url} ({confidence})" for url, confidence in sources], width)
+    out += ["", *wrap(s.governs_text(), width)]
+    if footer:
+        out += wrap(footer, width)
     return "\n".join(out)
 
 
-def render_explanation(result: Explanation) -> str:
-    out = [result.text + "."]
-    out.extend(f"  - {note}" for note in result.notes)
-    out.append(f"  rate: {result.rate_text} ({result.confidence}) — {result.source.url}")
+def render_explanation(result: Explanation, width: int | None = None) -> str:
+    width = width or terminal_width()
+    out = wrap(result.text + ".", width)
+    out += bullets(list(result.notes), width)
+    out += wrap(
+        f"rate: {result.rate_text} ({result.confidence}) — {result.source.url}",
+        width,
+        indent="  ",
+        hanging="    ",
+    )
     return "\n".join(out)
 
 
-def render_card(card: RateCard) -> str:
+def render_card(card: RateCard, width: int | None = None) -> str:
+    """The card as a table fitted to `width`, its sources listed under the table."""
+    width = width or terminal_width()
     allocation = card.free_allocation
-    out = _banner(card)
-    out.append(f"{card.title} ({card.name} card, effective {card.effective})")
-    out.append(card.description)
+    out = [line for text in _banner(card) for line in (wrap(text, width) if text else [""])]
+    out += wrap(f"{card.title} ({card.name} card, effective {card.effective})", width)
+    out += wrap(card.description, width)
     out.append("")
     basis = "organization" if allocation.basis == "organization" else "user"
-    out.append(
+    out += wrap(
         f"Free allocation: {allocation.named} per named {basis}, {allocation.concurrent} per "
-        f"concurrent {basis}, per month ({allocation.confidence}) — {allocation.source.url}"
+        f"concurrent {basis}, per month ({allocation.confidence}) — {allocation.source.url}",
+        width,
     )
     prices = ", ".join(
         f"{code} {price_text(price, code)}" for code, price in card.prices.per_token.items()
     )
-    out.append(f"Price per token: {prices} ({card.prices.confidence}) — {card.prices.source.url}")
+    out += wrap(
+        f"Price per token: {prices} ({card.prices.confidence}) — {card.prices.source.url}",
+        width,
+    )
     out.append("")
-    rows = [["Feature", "Name", "Rate", "Confidence", "Aliases"]]
+    sources: list[str] = []
+    rows = [["Feature", "Name", "Rate", "Confidence", "Source"]]
     for key, feature in card.features.items():
+        if feature.source.url not in sources:
+            sources.append(feature.source.url)
         rows.append(
             [
                 key,
                 feature.display,
                 feature.rate_text(),
-                feature.confidence,
-                ", ".join(feature.aliases),
+                str(feature.confidence),
+                f"[{sources.index(feature.source.url) + 1}]",
             ]
         )
-    out.extend(text_table(rows))
-    out.append("")
-    out.append("One rate with its source: tokenbot rates FEATURE")
+    out += text_table(rows, width=width, wrapped=frozenset({1, 2}))
+    out += ["", "Aliases:"]
+    out += bullets(
+        [f"{key}: {', '.join(f.aliases) or '-'}" for key, f in card.features.items()], width
+    )
+    out += ["", "Sources:"]
+    titles = {f.source.url: f.source.title for f in card.features.values()}
+    for number, url in enumerate(sources, start=1):
+        out += wrap(f"[{number}] {titles[url]}", width, hanging="    ")
+        out += wrap(url, width, indent="    ")
+    out += ["", "One rate with its source: tokenbot rates FEATURE"]
     return "\n".join(out)
 
 
-def render_feature(card: RateCard, key: str, feature: Feature) -> str:
-    out = _banner(card)
-    out.append(f"{feature.name} ({key}) on the {card.name} card")
+def render_feature(card: RateCard, key: str, feature: Feature, width: int | None = None) -> str:
+    width = width or terminal_width()
+    out = [line for text in _banner(card) for line in (wrap(text, width) if text else [""])]
+    out += wrap(f"{feature.name} ({key}) on the {card.name} card", width)
     rows = [
         ["rate", feature.rate_text()],
         ["unit", f"{feature.unit.value} — {feature.meter}"],
         ["aliases", ", ".join(feature.aliases) or "-"],
         ["confidence", str(feature.confidence)],
-        ["source", f"{feature.source.title} — {feature.source.url}"],
+        ["source", feature.source.title],
+        ["", feature.source.url],
         ["effective", feature.effective.isoformat()],
     ]
     if feature.input_units:
@@ -345,5 +529,5 @@ def render_feature(card: RateCard, key: str, feature: Feature) -> str:
         rows.append([tier.label, note])
     if feature.note:
         rows.append(["note", feature.note])
-    out.extend(f"  {line}" for line in text_table(rows))
+    out.extend(f"  {line}" for line in text_table(rows, width=width - 2, wrapped=frozenset({1})))
     return "\n".join(out)

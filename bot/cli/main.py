@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot.cli import audit, estimate, knowledge, report, serve, stored
+    from bot.cli import audit, compare, estimate, knowledge, report, serve, stored
 
     parser = _Parser(
         prog="tokenbot",
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     estimate.register(commands)
+    compare.register(commands)
     knowledge.register(commands)
     audit.register(commands)
     serve.register(commands)

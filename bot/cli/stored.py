@@ -13,12 +13,13 @@ import json
 import os
 from typing import Any
 
-from bot.cli.table import text_table
+from bot.cli.estimate import render_snapshot
+from bot.cli.table import terminal_width
 from bot.errors import StorageError, UnknownReferenceError
 from bot.settings import StoreSettings
 from bot.store import REFERENCE, Store, StoredEstimate
 from bot.store.snapshots import EstimateSnapshot
-from calculators.money import grouped
+from bot.text.tickets import ticket_for_estimate
 
 EXIT_OK = 0
 
@@ -32,7 +33,13 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         "used. Reads TOKENBOT_DB (default ./tokenbot.db).",
     )
     show.add_argument("reference", metavar="REF", help="the estimate's reference, e.g. E-7K2Q")
-    show.add_argument("--json", action="store_true", help="print the stored JSON")
+    shape = show.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="print the stored JSON")
+    shape.add_argument(
+        "--ticket",
+        action="store_true",
+        help="print the plain-text block to paste into a support ticket",
+    )
     show.set_defaults(run=run_show)
 
     forget = commands.add_parser(
@@ -68,6 +75,9 @@ def run_show(args: argparse.Namespace) -> int:
         raise UnknownReferenceError(f"no estimate {wanted} in {store.path}")
     if args.json:
         print(json.dumps(stored_json(stored), indent=2, ensure_ascii=False))
+    elif args.ticket:
+        snapshot = EstimateSnapshot.from_json(stored.result)
+        print(ticket_for_estimate(snapshot, in_slack=False))
     else:
         print(render_stored(stored))
     return EXIT_OK
@@ -96,34 +106,9 @@ def stored_json(stored: StoredEstimate) -> dict[str, Any]:
     }
 
 
-def render_stored(stored: StoredEstimate) -> str:
+def render_stored(stored: StoredEstimate, width: int | None = None) -> str:
     """A stored estimate as it was computed: lines, totals, assumptions, card and date."""
-    s = EstimateSnapshot.from_json(stored.result)
+    snapshot = EstimateSnapshot.from_json(stored.result)
     made = stored.created_at.strftime("%Y-%m-%d %H:%M UTC")
-    out = []
-    if not s.card_official:
-        out += [f"UNOFFICIAL — {s.card_title}: these are not Genesys list rates.", ""]
-    out.append(f"Estimate {s.reference}, made {made}")
-    out.append(f"Rate card: {s.card_title} ({s.card_name}), effective {s.card_effective}")
-    out.append(f"Input: {s.input}")
-    out.append("")
-    rows = [["Feature", "Understood", "Rate", "Tokens"]]
-    for line in s.lines:
-        rate = "not published" if line.rate is None else f"{line.rate} ({line.confidence})"
-        tokens = "needs @RATE" if line.tokens is None else grouped(line.tokens)
-        rows.append([line.name, line.understood, rate, tokens])
-    out += text_table(rows, right=frozenset({3}))
-    out.append("")
-    totals = [
-        ["Total tokens", grouped(s.total_tokens)],
-        ["Free allocation", grouped(s.free_allocation)],
-    ]
-    if s.committed_tokens:
-        totals.append(["Committed tokens", grouped(s.committed_tokens)])
-    totals.append(["Billable tokens", grouped(s.billable_tokens)])
-    totals.append(["Cost", f"{s.currency} {s.cost}"])
-    out += text_table(totals, right=frozenset({1}))
-    if s.warnings:
-        out += ["", "Warnings:", *(f"  ! {warning}" for warning in s.warnings)]
-    out += ["", "Assumptions:", *(f"  - {assumption}" for assumption in s.assumptions)]
-    return "\n".join(out)
+    footer = f"For a ticket: tokenbot show --ticket {snapshot.reference}"
+    return render_snapshot(snapshot, width or terminal_width(), made=made, footer=footer)

@@ -13,16 +13,23 @@ Two rules hold for every message built here:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.slack.buttons import ButtonValue
 from bot.slack.surfaces import COMMAND, Action
 from bot.store import StoredEstimate
-from bot.store.snapshots import EstimateSnapshot, LineSnapshot
+from bot.store.snapshots import EstimateSnapshot, LineSnapshot, NoticeSnapshot
 from bot.text import answers as plain_text
 from calculators.explain import Explanation
+from calculators.grammar import (
+    DEFAULT_CARD,
+    ESTIMATE_EXAMPLES,
+    QUANTITY_HELP,
+    SETTINGS_HELP,
+    feature_help,
+)
 from calculators.money import grouped
 from calculators.ratecard import Feature, RateCard
 from knowledge.entries import Confidence, Entry, Source
@@ -47,6 +54,9 @@ _ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")
 
 EXAMPLES = (
     ("estimate copilot=50 va=2000/day", "monthly tokens and cost, line by line"),
+    ("estimate", "the estimate form: a field per feature"),
+    ("compare copilot=200 va=200/day users=200", "the list card beside the study notes"),
+    ("compare copilot=50 vs copilot=80", "two scenarios side by side"),
     ("estimate sta=45 users=300 tier=cx2 currency=EUR", "with the org's settings"),
     ("estimate voicebot=1000x5min/day card=study-notes", "reproduce the study notes' figures"),
     ("explain 1620 sta", "what 1,620 STA tokens stand for"),
@@ -382,8 +392,23 @@ def _line_text(line: LineSnapshot) -> str:
     return "\n".join(parts)
 
 
+def _notice_text(notice: NoticeSnapshot) -> str:
+    return (
+        f"• {escape(notice.text)} _({escape(notice.confidence)}:_ "
+        f"{link(notice.source_url, notice.source_title)}_)_"
+    )
+
+
+def edit_button(s: EstimateSnapshot) -> list[Block]:
+    """The Edit button: reopens the estimate form pre-filled with this estimate's terms."""
+    value = ButtonValue(reference=s.reference or None, command=f"estimate {s.input}")
+    if not value.fits():
+        value = ButtonValue(reference=s.reference)
+    return [button("Edit", Action.EDIT, value)]
+
+
 def render_estimate(snapshot: EstimateSnapshot, *, share: str | None = None) -> Message:
-    """Header, per-line breakdown, totals, allocation, billable, cost, assumptions, card."""
+    """Header, what is missing first, per-line breakdown, totals, overlaps, assumptions, card."""
     s = snapshot
     blocks: list[Block] = [header(f"Token estimate {s.reference}")]
     if not s.card_official:
@@ -393,42 +418,46 @@ def render_estimate(snapshot: EstimateSnapshot, *, share: str | None = None) -> 
                 "list rates. Compare with the default card before quoting."
             )
         )
+    incomplete = s.incomplete_text()
+    if incomplete:
+        blocks.append(section(f":warning: *{escape(incomplete)}*"))
     blocks.append(context(f"`{COMMAND} estimate {escape(trim(s.input, 500))}`"))
     blocks += [section(_line_text(line)) for line in s.lines]
     blocks.append(divider())
-    totals = [
-        f"*Total tokens*\n{grouped(s.total_tokens)}",
-        f"*Free allocation*\n{grouped(s.free_allocation)}",
-    ]
-    if s.committed_tokens:
-        totals.append(f"*Committed (prepaid)*\n{grouped(s.committed_tokens)}")
-    totals += [
-        f"*Billable tokens*\n{grouped(s.billable_tokens)}",
-        f"*Cost*\n{escape(s.currency)} {escape(s.cost)}",
-    ]
-    blocks.append(fields_section(totals))
+    blocks.append(
+        fields_section([f"*{label}*\n{escape(value)}" for label, value in s.total_rows()])
+    )
     if s.warnings:
         blocks.append(section("\n".join(f":warning: {escape(w)}" for w in s.warnings)))
+    if s.notices:
+        blocks.append(
+            section("*Overlaps and metering*\n" + "\n".join(_notice_text(n) for n in s.notices))
+        )
     blocks.append(section("*Assumptions*\n" + "\n".join(f"• {escape(a)}" for a in s.assumptions)))
     card = (
         f"Rate card: {escape(s.card_title)} (`{escape(s.card_name)}`), effective {s.card_effective}"
     )
     if not s.card_official:
         card += " · *unofficial*"
-    blocks.append(context(card + f" · reference `{s.reference}`"))
+    blocks.append(context(card + f" · reference `{s.reference}`", escape(s.governs_text())))
     blocks.append(
         actions(
             "estimate_actions",
             [
                 button("For a ticket", Action.TICKET, ButtonValue(reference=s.reference)),
+                *edit_button(s),
                 *share_button(share),
             ],
         )
     )
+    totals = dict(s.total_rows())
+    if incomplete:
+        said = f"INCOMPLETE ({len(s.missing)} line without a rate): {totals['Total tokens']} tokens"
+    else:
+        said = f"{grouped(s.total_tokens)} tokens"
     fallback = (
-        f"Token estimate {s.reference}: {grouped(s.total_tokens)} tokens, "
-        f"{grouped(s.billable_tokens)} billable after {grouped(s.free_allocation)} free, "
-        f"{s.currency} {s.cost} ({s.card_name} card"
+        f"Token estimate {s.reference}: {said}, {totals['Billable tokens']} billable after "
+        f"{grouped(s.free_allocation)} free, cost {list(totals.values())[-1]} ({s.card_name} card"
         + ("" if s.card_official else ", UNOFFICIAL")
         + ")"
     )
@@ -523,8 +552,34 @@ def help_text(cards: Iterable[str]) -> str:
     )
 
 
-def render_help(cards: Iterable[str], *, share: str | None = None) -> Message:
-    blocks = [section(help_text(cards))]
+def grammar_text(card: RateCard) -> str:
+    """Every feature key with its aliases and unit, every setting, three examples (mrkdwn)."""
+    features = [
+        f"• `{row.key}` {escape(row.name)}, in {escape(row.unit)}"
+        + (f"; aliases {', '.join(f'`{escape(a)}`' for a in row.aliases)}" if row.aliases else "")
+        for row in feature_help(card)
+    ]
+    settings = [
+        f"• `{name}={escape(value)}`: {escape(meaning)}" for name, value, meaning in SETTINGS_HELP
+    ]
+    examples = [
+        f"• `{COMMAND} estimate {escape(terms)}`: {escape(meaning)}"
+        for terms, meaning in ESTIMATE_EXAMPLES
+    ]
+    return (
+        f"*Estimate features* (the `{escape(card.name)}` card; `FEATURE=QUANTITY`)\n"
+        + "\n".join(features)
+        + "\n\n*Settings* (`SETTING=VALUE`)\n"
+        + "\n".join(settings)
+        + f"\n\n{escape(QUANTITY_HELP)}\n\n*Examples*\n"
+        + "\n".join(examples)
+    )
+
+
+def render_help(cards: Mapping[str, RateCard], *, share: str | None = None) -> Message:
+    """Usage with copy-paste examples, then the whole estimate grammar of the default card."""
+    blocks = [section(help_text(cards)), divider()]
+    blocks += [section(chunk) for chunk in split_text(grammar_text(cards[DEFAULT_CARD]))]
     if share_button(share):
         blocks.append(actions("share", share_button(share)))
     return fit(
@@ -591,13 +646,12 @@ def render_home(card: RateCard, recent: Sequence[StoredEstimate]) -> dict[str, A
     ]
     if recent:
         for stored in recent:
-            snapshot = EstimateSnapshot.from_json(stored.result)
+            totals = dict(EstimateSnapshot.from_json(stored.result).total_rows())
             blocks.append(
                 section(
                     f"`{stored.reference}` {stored.created_at.date().isoformat()} · "
                     f"`{escape(trim(stored.input, 200))}` → "
-                    f"*{grouped(snapshot.total_tokens)}* tokens, "
-                    f"{grouped(snapshot.billable_tokens)} billable"
+                    f"*{totals['Total tokens']}* tokens, {totals['Billable tokens']} billable"
                 )
             )
     else:

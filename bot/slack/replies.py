@@ -15,12 +15,14 @@ from bot.deps import Deps
 from bot.errors import BotError, StaleActionError, UnknownReferenceError, UsageError
 from bot.slack import render
 from bot.slack.buttons import ButtonValue
+from bot.slack.compare import render_compare
 from bot.slack.render import Message
 from bot.slack.reports import report_reply
 from bot.slack.surfaces import COMMAND
 from bot.store import REFERENCE
 from bot.store.snapshots import EstimateSnapshot
 from bot.text.tickets import ticket_for_answer, ticket_for_estimate
+from calculators.compare import compare
 from calculators.errors import CalculatorError
 from calculators.estimate import estimate
 from calculators.explain import explain
@@ -29,7 +31,17 @@ from calculators.ratecard import RateCard
 from knowledge.entries import Entry
 from knowledge.matching import search
 
-SUBCOMMANDS = ("help", "estimate", "explain", "rates", "show", "ask", "report", "audit")
+SUBCOMMANDS = (
+    "help",
+    "estimate",
+    "compare",
+    "explain",
+    "rates",
+    "show",
+    "ask",
+    "report",
+    "audit",
+)
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _CARD = re.compile(r"^card=(\S+)$", re.IGNORECASE)
 RECENT_ESTIMATES = 5
@@ -85,6 +97,8 @@ def reply_to_command(
             return render.render_help(deps.cards, share=share)
         if command.name == "estimate":
             return run_estimate(deps, command.argument, asker, share=not shared)
+        if command.name == "compare":
+            return compare_reply(deps, command.argument, share=share)
         if command.name == "explain":
             return explain_tokens(deps, command.argument, share=share)
         if command.name == "rates":
@@ -108,6 +122,8 @@ def reply_to_message(deps: Deps, text: str, asker: Asker) -> Message:
     try:
         if command.name == "estimate":
             return run_estimate(deps, command.argument, asker, share=False)
+        if command.name == "compare":
+            return compare_reply(deps, command.argument, share=None)
         if command.name == "help":
             return render.render_help(deps.cards)
         question = strip_mentions(text)
@@ -152,7 +168,10 @@ def answer_question(
 def run_estimate(deps: Deps, terms: str, asker: Asker, *, share: bool) -> Message:
     """Estimate, store it under a new reference, and render it."""
     if not terms:
-        raise UsageError(f"estimate what? e.g. `{COMMAND} estimate copilot=50 va=2000/day`")
+        raise UsageError(
+            f"estimate what? e.g. `{COMMAND} estimate copilot=50 va=2000/day`, or "
+            f"`{COMMAND} estimate` alone for a form"
+        )
     result = estimate(terms, deps.cards)
     reference = deps.store.save_estimate(
         user_id=asker.user_id,
@@ -167,6 +186,16 @@ def run_estimate(deps: Deps, terms: str, asker: Asker, *, share: bool) -> Messag
     assert stored is not None
     snapshot = EstimateSnapshot.from_json(stored.result)
     return render.render_estimate(snapshot, share=f"show {reference}" if share else None)
+
+
+def compare_reply(deps: Deps, terms: str, *, share: str | None) -> Message:
+    """`compare TERMS` (list card beside the study notes) or `compare A... vs B...`."""
+    if not terms:
+        raise UsageError(
+            f"compare what? e.g. `{COMMAND} compare copilot=200 va=200/day users=200`, or two "
+            f"scenarios: `{COMMAND} compare copilot=50 vs copilot=80`"
+        )
+    return render_compare(compare(terms, deps.cards), share=share)
 
 
 def show(deps: Deps, reference: str, *, shared: bool = False) -> Message:

@@ -24,6 +24,11 @@ class Action(StrEnum):
     FULL_ANSWER = "full_answer"
     TICKET = "ticket"
     SHARE = "share"
+    EDIT = "edit_estimate"
+
+
+ESTIMATE_FORM = "estimate_form"
+"""`callback_id` of the estimate modal (`/tokens estimate` with no terms, or Edit)."""
 
 
 def action_pattern(action: Action) -> re.Pattern[str]:

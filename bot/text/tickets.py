@@ -33,24 +33,50 @@ def ticket_for_answer(entry: Entry, permalink: str | None) -> str:
     return "\n".join(lines)
 
 
-def ticket_for_estimate(snapshot: EstimateSnapshot, permalink: str | None) -> str:
-    """Plain text for a support ticket: the input, every line, the totals, the sources."""
+def ticket_for_estimate(
+    snapshot: EstimateSnapshot, permalink: str | None = None, *, in_slack: bool = True
+) -> str:
+    """Plain text for a support ticket: the whole truth of a stored estimate.
+
+    The reference, the card, what is missing first when a line has no rate, every line with
+    its rate and confidence, the totals, every warning, overlap and assumption, the sources,
+    and what governs. `in_slack` adds the Slack permalink line (the terminal has none).
+    """
     s = snapshot
-    lines = [f"Token estimate {s.reference} ({s.card_title}, effective {s.card_effective})"]
+    lines = [f"Token estimate {s.reference}"]
+    lines.append(f"Rate card: {s.card_title} ({s.card_name}), effective {s.card_effective}")
     if not s.card_official:
         lines.append("UNOFFICIAL figures, not Genesys list rates.")
+    incomplete = s.incomplete_text()
+    if incomplete:
+        lines.append(incomplete)
     lines.append(f"Input: {s.input}")
+    lines.append("Lines:")
     for line in s.lines:
-        tokens = "rate needed" if line.tokens is None else f"{grouped(line.tokens)} tokens"
-        lines.append(f"- {line.name}: {line.understood} = {tokens}")
-    lines.append(
-        f"Total {grouped(s.total_tokens)}; free {grouped(s.free_allocation)}; billable "
-        f"{grouped(s.billable_tokens)}; cost {s.currency} {s.cost}"
-    )
-    urls = s.official_urls()
-    if urls:
-        lines.append("Official sources:")
-        lines += [f"- {url}" for url in urls]
+        tokens = "no rate" if line.tokens is None else f"{grouped(line.tokens)} tokens"
+        rate = (
+            "" if line.rate is None else f" (rate: {line.rate}, {line.confidence or 'your rate'})"
+        )
+        lines.append(f"- {line.name}: {line.understood} = {tokens}{rate}")
+        if line.note:
+            lines.append(f"  note: {line.note}")
+    lines.append("Totals: " + "; ".join(f"{label} {value}" for label, value in s.total_rows()))
+    if s.warnings:
+        lines.append("Warnings:")
+        lines += [f"- {warning}" for warning in s.warnings]
+    if s.notices:
+        lines.append("Overlaps and metering:")
+        lines += [
+            f"- {notice.text} ({notice.confidence}: {notice.source_url})" for notice in s.notices
+        ]
+    lines.append("Assumptions:")
+    lines += [f"- {assumption}" for assumption in s.assumptions]
+    sources = s.sources()
+    if sources:
+        lines.append("Sources of the rates:")
+        lines += [f"- {url} ({confidence})" for url, confidence in sources]
+    lines.append(s.governs_text())
     lines.append(f"Reference: {s.reference}")
-    lines.append(f"Slack: {permalink or PERMALINK_UNAVAILABLE}")
+    if in_slack:
+        lines.append(f"Slack: {permalink or PERMALINK_UNAVAILABLE}")
     return "\n".join(lines)

@@ -70,9 +70,42 @@ class TestConcurrentOrganization:
         assert result.free_allocation == 350
         assert result.billable_tokens == 23000 - 350
 
-    def test_warns_when_users_exceed_the_peak(self, cards: Mapping[str, RateCard]) -> None:
-        result = estimate("copilot=60 concurrent=50", cards)
-        assert any("peak" in warning for warning in result.warnings)
+
+class TestConcurrentPeak:
+    """A concurrent organization's per-user meters bill at most the peak concurrent count."""
+
+    @pytest.fixture
+    def result(self, cards: Mapping[str, RateCard]) -> Estimate:
+        return estimate("copilot=120 concurrent=80", cards)
+
+    def test_bills_the_peak_not_the_users_typed(self, result: Estimate) -> None:
+        (line,) = result.lines
+        assert (line.quantity, line.tokens) == (80, 80 * 60)
+        assert result.total_tokens == 4800
+
+    def test_the_line_says_so(self, result: Estimate) -> None:
+        (line,) = result.lines
+        assert line.understood == "120 users, billed at the peak of 80 concurrent users x 60"
+        assert line.note is not None
+        assert "billed on its peak concurrent users (concurrent=80)" in line.note
+
+    def test_no_contradicting_warning(self, result: Estimate) -> None:
+        assert result.warnings == ()
+
+    def test_fewer_users_than_the_peak_are_billed_as_typed(
+        self, cards: Mapping[str, RateCard]
+    ) -> None:
+        (line,) = estimate("copilot=50 concurrent=80", cards).lines
+        assert (line.tokens, line.understood) == (3000, "50 concurrent users x 60")
+
+    def test_the_peak_applies_to_an_at_rate_line_too(self, cards: Mapping[str, RateCard]) -> None:
+        (line,) = estimate("sta=36@50 concurrent=20", cards).lines
+        assert line.tokens == 1000
+
+    def test_a_named_organization_is_not_capped(self, cards: Mapping[str, RateCard]) -> None:
+        result = estimate("copilot=120 users=80", cards)
+        assert result.total_tokens == 120 * 40
+        assert any("users=80" in warning for warning in result.warnings)
 
 
 class TestStudyNotesExamples:
@@ -142,7 +175,7 @@ class TestSpeechAndTextAnalytics:
             "from the customer's contract"
         )
         assert not result.complete
-        assert any(warning.startswith("incomplete") for warning in result.warnings)
+        assert result.missing == (line,)
 
     def test_concurrent_rate_given_with_at_rate(self, cards: Mapping[str, RateCard]) -> None:
         result = estimate("sta=36@50 concurrent=40", cards)
@@ -225,3 +258,76 @@ class TestTotals:
         assert estimate(["copilot=50", "va=2000/day"], cards) == estimate(
             "copilot=50 va=2000/day", cards
         )
+
+
+class TestOverlaps:
+    """Billing rules the separate lines cannot show are named when they apply."""
+
+    @staticmethod
+    def texts(result: Estimate) -> str:
+        return " ".join(notice.text for notice in result.notices)
+
+    def test_copilot_with_summaries_says_the_summaries_line_may_overstate(
+        self, cards: Mapping[str, RateCard]
+    ) -> None:
+        result = estimate("copilot=50 summaries=5000", cards)
+        assert "AI summaries line may overstate" in self.texts(result)
+        assert result.notices[0].features == ("copilot", "summaries")
+
+    def test_summaries_alone_names_no_overlap(self, cards: Mapping[str, RateCard]) -> None:
+        assert estimate("summaries=5000", cards).notices == ()
+
+    @pytest.mark.parametrize("text", ["va=100 ava=100", "voicebot=100 va=100", "dbot=1 ava=2"])
+    def test_bots_and_virtual_agents_are_billed_once_at_the_highest_rate(
+        self, cards: Mapping[str, RateCard], text: str
+    ) -> None:
+        assert "billed once, at the highest rate" in self.texts(estimate(text, cards))
+
+    def test_voice_bot_minutes_note_the_15_second_metering_as_community(
+        self, cards: Mapping[str, RateCard]
+    ) -> None:
+        [notice] = estimate("voicebot=300h", cards).notices
+        assert "15-second increments" in notice.text
+        assert notice.confidence.value == "community"
+        assert notice.source.url.startswith("https://community.genesys.com/")
+
+    def test_the_numbers_do_not_change(self, cards: Mapping[str, RateCard]) -> None:
+        """Overlaps are named, never silently subtracted: the estimate stays reproducible."""
+        assert estimate("va=100 ava=100", cards).total_tokens == 50 + 120
+
+    def test_the_study_notes_card_reproduces_the_notes_without_caveats(
+        self, cards: Mapping[str, RateCard]
+    ) -> None:
+        assert estimate(MID_MARKET, cards).notices == ()
+
+
+class TestImplausibleInputs:
+    @pytest.mark.parametrize(
+        ("text", "says"),
+        [
+            ("copilot=2m", "copilot=2m: 2,000,000 Copilot users is implausible"),
+            ("va=1 users=1000001", "users=1000001: 1,000,001 users is implausible"),
+            ("copilot=1 concurrent=5m", "concurrent=5000000: 5,000,000 users is implausible"),
+            ("va=20m/day", "va=20m/day: 20,000,000 interactions a day is implausible"),
+        ],
+    )
+    def test_warns_but_still_estimates(
+        self, cards: Mapping[str, RateCard], text: str, says: str
+    ) -> None:
+        result = estimate(text, cards)
+        assert any(warning.startswith(says) for warning in result.warnings)
+        assert result.total_tokens > 0
+
+    @pytest.mark.parametrize(
+        "text", ["copilot=1000000", "va=10m/day", "va=20m", "va=1 users=1000000"]
+    )
+    def test_large_but_plausible_inputs_are_not_warned_about(
+        self, cards: Mapping[str, RateCard], text: str
+    ) -> None:
+        assert estimate(text, cards).warnings == ()
+
+
+class TestAssumptionsAreComplete:
+    def test_tier_is_always_stated(self, cards: Mapping[str, RateCard]) -> None:
+        result = estimate("copilot=5", cards)
+        assert "tier not given (no line of this estimate depends on it)" in result.assumptions

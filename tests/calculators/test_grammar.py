@@ -232,3 +232,37 @@ class TestRefusals:
     ) -> None:
         (term,) = parse_terms("card=study-notes translate=5h", cards).terms
         assert term.amount == Decimal(300)
+
+
+FULL_WIDTH_120 = "\uff11\uff12\uff10"
+ARABIC_INDIC_50 = "\u0665\u0660"
+
+
+class TestOtherDigits:
+    """Python's Decimal reads full-width digits; the grammar refuses them instead."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            f"va={FULL_WIDTH_120}",
+            f"copilot={ARABIC_INDIC_50}",
+            f"va=1{FULL_WIDTH_120}/day",
+            f"copilot=5@{FULL_WIDTH_120}",
+            f"copilot=5 days={FULL_WIDTH_120}",
+            f"voicebot=1000x{FULL_WIDTH_120}min",
+        ],
+    )
+    def test_refuses_digits_that_are_not_0_to_9(
+        self, cards: Mapping[str, RateCard], text: str
+    ) -> None:
+        with pytest.raises(GrammarError, match="not ASCII digits") as caught:
+            parse_terms(text, cards)
+        assert "type the number with 0-9" in str(caught.value)
+
+    def test_names_the_term(self, cards: Mapping[str, RateCard]) -> None:
+        with pytest.raises(GrammarError, match=f"^va={FULL_WIDTH_120}: "):
+            parse_terms(f"copilot=5 va={FULL_WIDTH_120}", cards)
+
+    def test_a_plain_number_is_refused_too(self) -> None:
+        with pytest.raises(GrammarError, match="not ASCII digits"):
+            parse_number(FULL_WIDTH_120)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calculators.compare import compare
 from calculators.errors import CalculatorError
 from calculators.estimate import estimate
 from calculators.ratecard import RateCard
@@ -73,3 +74,16 @@ class TestProperties:
     @given(estimates())
     def test_same_input_gives_the_same_result(self, text: str) -> None:
         assert estimate(text, CARDS) == estimate(text, CARDS)
+
+    @given(st.integers(0, 10**6), st.integers(0, 10**6))
+    def test_concurrent_per_user_lines_never_exceed_the_peak(self, users: int, peak: int) -> None:
+        (line,) = estimate(f"copilot={users} concurrent={peak}", CARDS).lines
+        assert line.quantity == min(users, peak)
+        assert line.tokens == min(users, peak) * 60
+
+    @given(estimates())
+    def test_compare_shows_each_card_as_its_own_estimate(self, text: str) -> None:
+        result = compare(text, CARDS)
+        for side, card in ((result.first, "list"), (result.second, "study-notes")):
+            alone = estimate(f"{side.input} card={card}", CARDS)
+            assert side.estimate.total_tokens == alone.total_tokens

@@ -149,3 +149,40 @@ class TestValidators:
 
     def test_round_trips(self, list_card: RateCard) -> None:
         assert RateCard.model_validate(card_data(list_card)) == list_card
+
+
+class TestCaveats:
+    def test_list_card_names_the_overlaps_and_the_voice_bot_metering(
+        self, list_card: RateCard
+    ) -> None:
+        covered = {caveat.features for caveat in list_card.caveats}
+        assert ("copilot", "summaries") in covered
+        assert ("voicebot", "digitalbot", "va", "ava") in covered
+        assert ("voicebot",) in covered
+
+    def test_voice_bot_metering_keeps_its_community_confidence(self, list_card: RateCard) -> None:
+        [metering] = [c for c in list_card.caveats if c.features == ("voicebot",)]
+        assert metering.confidence is Confidence.COMMUNITY
+        assert "15-second" in metering.text
+
+    def test_rejects_a_caveat_on_a_feature_the_card_lacks(self, list_card: RateCard) -> None:
+        data = card_data(list_card)
+        data["caveats"][0]["features"] = ["copilot", "copliot"]
+        with pytest.raises(ValidationError, match="unknown feature copliot"):
+            RateCard.model_validate(data)
+
+    def test_rejects_at_least_above_the_features_listed(self, list_card: RateCard) -> None:
+        data = card_data(list_card)
+        data["caveats"][0]["at_least"] = 3
+        with pytest.raises(ValidationError, match="at_least"):
+            RateCard.model_validate(data)
+
+    @pytest.mark.parametrize(
+        ("present", "applies"),
+        [({"va"}, False), ({"va", "ava"}, True), ({"voicebot", "copilot"}, False)],
+    )
+    def test_any_two_of_the_bot_meters_trigger_the_highest_rate_rule(
+        self, list_card: RateCard, present: set[str], applies: bool
+    ) -> None:
+        [mix] = [c for c in list_card.caveats if c.at_least == 2]
+        assert mix.applies(present) is applies

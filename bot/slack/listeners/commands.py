@@ -7,13 +7,14 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.deps import Deps
-from bot.slack.listeners import audit
+from bot.slack.listeners import audit, forms
 from bot.slack.replies import Asker, Command, reply_to_command
 from bot.slack.surfaces import COMMAND
 
 
 def register(app: App, deps: Deps) -> None:
     audit.register(app, deps)  # first: `audit` calls the Genesys API, so it answers after ack
+    forms.register(app, deps)  # `estimate` with no terms opens the form instead of a reply
 
     @app.command(COMMAND)
     def tokens(ack: Ack, command: dict[str, Any]) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.cli.main import main
+from bot.store import REFERENCE, Store
 
 MID_MARKET = [
     "card=study-notes",
@@ -92,8 +97,143 @@ class TestEstimateCommand:
         assert "sta=36@RATE" in data["lines"][0]["note"]
 
     def test_output_is_byte_identical_across_runs(self, capsys: pytest.CaptureFixture[str]) -> None:
-        first = run(capsys, "estimate", "--json", *MID_MARKET)
-        assert run(capsys, "estimate", "--json", *MID_MARKET) == first
+        first = run(capsys, "estimate", "--json", "--no-save", *MID_MARKET)
+        assert run(capsys, "estimate", "--json", "--no-save", *MID_MARKET) == first
+
+    def test_a_concurrent_line_says_it_is_billed_at_the_peak(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        _, out, _ = run(capsys, "estimate", "copilot=120", "concurrent=80")
+        assert "120 users, billed at the peak of 80 concurrent users x 60" in out
+        assert "4,800" in out
+        assert "7,200" not in out
+
+    def test_overlaps_and_metering_are_named_with_their_confidence(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        _, out, _ = run(capsys, "estimate", "copilot=10", "summaries=500", "voicebot=100")
+        assert "Overlaps and metering:" in out
+        assert "the AI summaries line may overstate" in out
+        assert "15-second increments" in out
+        assert "(community: https://community.genesys.com/" in out
+
+    def test_json_lists_the_notices_and_what_is_missing(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        data = run_json(capsys, "estimate", "--json", "va=10", "ava=10", "sta=3", "concurrent=5")
+        assert data["missing"] == ["sta=3"]
+        [notice] = data["notices"]
+        assert (notice["features"], notice["confidence"]) == (["va", "ava"], "staff")
+
+    def test_full_width_digits_are_refused(self, capsys: pytest.CaptureFixture[str]) -> None:
+        code, out, err = run(capsys, "estimate", "va=\uff12\uff10\uff10\uff10")
+        assert (code, out) == (2, "")
+        assert "not ASCII digits" in err
+
+    def test_implausible_input_is_warned_about(self, capsys: pytest.CaptureFixture[str]) -> None:
+        _, out, _ = run(capsys, "estimate", "copilot=2m")
+        assert "2,000,000 Copilot users is implausible" in out
+
+
+class TestIncompleteEstimate:
+    """`sta=36 concurrent=40`: the concurrent STA rate is not published."""
+
+    ARGS = ("estimate", "sta=36", "concurrent=40")
+
+    def test_leads_with_what_is_missing(self, capsys: pytest.CaptureFixture[str]) -> None:
+        _, out, _ = run(capsys, *self.ARGS)
+        assert out.index("INCOMPLETE") < out.index("Feature")
+        assert "Add sta=36@RATE from the customer's contract" in out
+
+    def test_never_shows_a_bare_zero_total_or_cost(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        _, out, _ = run(capsys, *self.ARGS)
+        assert "0.00" not in out
+        totals = {
+            line.split("  ")[0]: line.split()[-1] for line in out.splitlines() if "  " in line
+        }
+        assert totals["Total tokens"] == "unknown"
+        assert totals["Cost (list price)"] == "unknown"
+
+    def test_a_partly_priced_estimate_says_at_least(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        _, out, _ = run(capsys, *self.ARGS, "copilot=10")
+        assert "at least 600" in out
+        assert "at least USD 250.00" in out
+
+    def test_json_keeps_complete_false(self, capsys: pytest.CaptureFixture[str]) -> None:
+        data = run_json(capsys, "estimate", "--json", *self.ARGS[1:])
+        assert (data["complete"], data["total_tokens"]) == (False, 0)
+
+
+class TestStoredFromTheCommandLine:
+    def test_the_estimate_gets_a_reference_that_show_finds(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        _, out, _ = run(capsys, "estimate", "copilot=50", "va=2000/day")
+        [reference] = re.findall(r"^Estimate (E-\S+)$", out, re.MULTILINE)
+        assert f"Saved as {reference}: tokenbot show {reference} shows it again" in out
+        code, shown, _ = run(capsys, "show", reference)
+        assert code == 0
+        assert f"Estimate {reference}, made " in shown
+        assert "Input: copilot=50 va=2000/day" in shown
+        assert "21,750" in shown
+
+    def test_it_is_stored_as_the_cli_user_in_the_cli_channel(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(getpass, "getuser", lambda: "csm1")
+        data = run_json(capsys, "estimate", "--json", "copilot=5")
+        with Store(os.environ["TOKENBOT_DB"]) as store:
+            stored = store.get_estimate(data["reference"])
+        assert stored is not None
+        assert (stored.user_id, stored.channel_id, stored.input) == ("cli:csm1", "cli", "copilot=5")
+        assert data["saved"] is True
+        assert REFERENCE.match(data["reference"])
+
+    def test_forget_removes_the_cli_users_estimates(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(getpass, "getuser", lambda: "csm1")
+        run(capsys, "estimate", "copilot=5")
+        assert main(["forget", "cli:csm1"]) == 0
+        assert "1 estimates" in capsys.readouterr().out
+
+    def test_no_save_stores_nothing(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        path = tmp_path / "throwaway.db"
+        monkeypatch.setenv("TOKENBOT_DB", str(path))
+        _, out, _ = run(capsys, "estimate", "--no-save", "copilot=5")
+        assert "Not saved: --no-save was given" in out
+        assert not path.exists()
+        data = run_json(capsys, "estimate", "--json", "--no-save", "copilot=5")
+        assert (data["reference"], data["saved"]) == (None, False)
+
+    @pytest.mark.parametrize("problem", ["missing folder", "not a database"])
+    def test_an_unwritable_database_still_prints_the_estimate(
+        self,
+        capsys: pytest.CaptureFixture[str],
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        problem: str,
+    ) -> None:
+        path = tmp_path / "nowhere" / "tokenbot.db"
+        if problem == "not a database":
+            path = tmp_path / "garbage.db"
+            path.write_bytes(b"not sqlite at all\n" * 200)
+        monkeypatch.setenv("TOKENBOT_DB", str(path))
+        code, out, err = run(capsys, "estimate", "copilot=50")
+        assert (code, err) == (0, "")
+        assert "2,000" in out
+        [line] = [line for line in out.splitlines() if line.startswith("Not saved:")]
+        assert str(path) in line
+        assert "Traceback" not in out
+        data = run_json(capsys, "estimate", "--json", "copilot=50")
+        assert (data["saved"], data["total_tokens"]) == (False, 2000)
+        assert str(path) in data["not_saved"]
 
 
 class TestExplainCommand:
