@@ -4,7 +4,8 @@ Two rules hold for every message built here:
 
 * All text that comes from outside the code (what the user typed, knowledge-base and rate-card
   text) goes through `escape()` before it lands in mrkdwn, so `<!channel>` typed by a user is
-  shown, never obeyed.
+  shown, never obeyed. What the user typed and is echoed back also goes through `echo()` (or
+  `code()` inside a code span), so that their `*`, `_`, `~` and backticks format nothing.
 * `fit()` runs last: at most 50 blocks, section text split at paragraph or line boundaries into
   several sections of at most 3,000 characters, fields at most 2,000, headers 150, and a plain
   `text` fallback of at most 3,000 characters. Slack never rejects a message for its size.
@@ -51,7 +52,7 @@ EXAMPLES = (
     ("estimate voicebot=1000x5min/day card=study-notes", "reproduce the study notes' figures"),
     ("explain 1620 sta", "what 1,620 STA tokens stand for"),
     ("rates", "the rate card; `rates copilot` for one rate"),
-    ("show E-7K2Q", "a stored estimate again, by its reference"),
+    ("show E-7K2QM9TX", "a stored estimate again, by its reference"),
     ("why are my agents using 45 STA tokens?", "any question: an answer from the knowledge base"),
 )
 
@@ -73,6 +74,21 @@ class Message:
 def escape(text: str) -> str:
     """Escape the three characters Slack gives meaning to in mrkdwn: `&`, `<`, `>`."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_MARKUP = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"})
+"""Slack's formatting characters, for look-alikes that format nothing (asterisk operator,
+modifier low macron, tilde operator, modifier grave accent)."""
+
+
+def echo(text: str) -> str:
+    """User text for mrkdwn prose: escaped, and with its bold/italic/strike/code marks inert."""
+    return escape(text).translate(_MARKUP)
+
+
+def code(text: str) -> str:
+    """User text as a code span: escaped, and unable to close the span early."""
+    return "`" + escape(text).replace("`", "\u02cb") + "`"
 
 
 def mrkdwn(markdown: str) -> str:
@@ -319,7 +335,7 @@ def render_suggestions(
 ) -> Message:
     """The matcher is unsure: up to three "did you mean" choices."""
     blocks: list[Block] = [
-        section(f"I'm not sure which of these you mean by _{escape(question)}_:"),
+        section(f"I'm not sure which of these you mean by _{echo(question)}_:"),
         *_suggestion_buttons(suggestions, question_id, "did_you_mean"),
     ]
     if share_button(share):
@@ -342,7 +358,7 @@ OUT_OF_SCOPE = (
 def render_not_found(question: str, *, out_of_scope: bool = False) -> Message:
     """An honest "I don't know", echoing the question safely."""
     said = OUT_OF_SCOPE if out_of_scope else NOT_FOUND
-    blocks = [section(f"_{escape(trim(question, 500))}_"), section(said)]
+    blocks = [section(f"_{echo(trim(question, 500))}_"), section(said)]
     return fit(said, blocks)
 
 
@@ -358,7 +374,7 @@ def _confidence_note(confidence: str | None) -> str:
 def _line_text(line: LineSnapshot) -> str:
     tokens = "rate needed" if line.tokens is None else f"{grouped(line.tokens)} tokens"
     parts = [
-        f"*{escape(line.name)}*  `{escape(line.term)}`",
+        f"*{escape(line.name)}*  {code(line.term)}",
         f"{escape(line.understood)} → *{tokens}*",
     ]
     if line.rate is not None:
@@ -371,7 +387,8 @@ def _line_text(line: LineSnapshot) -> str:
 def render_estimate(snapshot: EstimateSnapshot, *, share: str | None = None) -> Message:
     """Header, per-line breakdown, totals, allocation, billable, cost, assumptions, card."""
     s = snapshot
-    blocks: list[Block] = [header(f"Token estimate {s.reference}")]
+    named = s.reference or "(not saved)"  # no reference: the store was away
+    blocks: list[Block] = [header(f"Token estimate {named}")]
     if not s.card_official:
         blocks.append(
             section(
@@ -379,7 +396,7 @@ def render_estimate(snapshot: EstimateSnapshot, *, share: str | None = None) -> 
                 "list rates. Compare with the default card before quoting."
             )
         )
-    blocks.append(context(f"`{COMMAND} estimate {escape(trim(s.input, 500))}`"))
+    blocks.append(context(code(f"{COMMAND} estimate {trim(s.input, 500)}")))
     blocks += [section(_line_text(line)) for line in s.lines]
     blocks.append(divider())
     totals = [
@@ -401,18 +418,13 @@ def render_estimate(snapshot: EstimateSnapshot, *, share: str | None = None) -> 
     )
     if not s.card_official:
         card += " · *unofficial*"
-    blocks.append(context(card + f" · reference `{s.reference}`"))
+    blocks.append(context(card + (f" · reference `{s.reference}`" if s.reference else "")))
+    ticket = [button("For a ticket", Action.TICKET, ButtonValue(reference=s.reference))]
     blocks.append(
-        actions(
-            "estimate_actions",
-            [
-                button("For a ticket", Action.TICKET, ButtonValue(reference=s.reference)),
-                *share_button(share),
-            ],
-        )
+        actions("estimate_actions", [*(ticket if s.reference else []), *share_button(share)])
     )
     fallback = (
-        f"Token estimate {s.reference}: {grouped(s.total_tokens)} tokens, "
+        f"Token estimate {named}: {grouped(s.total_tokens)} tokens, "
         f"{grouped(s.billable_tokens)} billable after {grouped(s.free_allocation)} free, "
         f"{s.currency} {s.cost} ({s.card_name} card"
         + ("" if s.card_official else ", UNOFFICIAL")
@@ -533,6 +545,13 @@ def render_notice(text: str) -> Message:
     return fit(text, [context(text)])
 
 
+def with_warning(message: Message, warning: str | None) -> Message:
+    """`message` with one more line at the end, e.g. what could not be saved (safe text)."""
+    if warning is None:
+        return message
+    return fit(message.text, [*message.blocks, context(f":warning: {warning}")])
+
+
 APOLOGY = (
     "Sorry, something went wrong on my side while answering that. It has been logged; "
     "please try again in a moment."
@@ -559,7 +578,9 @@ def render_ticket(ticket: str) -> Message:
 # -- App Home -------------------------------------------------------------------------------
 
 
-def render_home(card: RateCard, recent: Sequence[StoredEstimate]) -> dict[str, Any]:
+def render_home(
+    card: RateCard, recent: Sequence[StoredEstimate], *, warning: str | None = None
+) -> dict[str, Any]:
     """The Home tab: how to use it, the rate card at a glance, the user's recent estimates."""
     blocks: list[Block] = [
         header("tokenbot"),
@@ -581,11 +602,13 @@ def render_home(card: RateCard, recent: Sequence[StoredEstimate]) -> dict[str, A
             blocks.append(
                 section(
                     f"`{stored.reference}` {stored.created_at.date().isoformat()} · "
-                    f"`{escape(trim(stored.input, 200))}` → "
+                    f"{code(trim(stored.input, 200))} → "
                     f"*{grouped(snapshot.total_tokens)}* tokens, "
                     f"{grouped(snapshot.billable_tokens)} billable"
                 )
             )
+    elif warning is not None:
+        blocks.append(context(f":warning: {warning}"))
     else:
         blocks.append(context(f"None yet: try `{COMMAND} estimate copilot=50 va=2000/day`."))
     fitted = fit("tokenbot", blocks, max_blocks=MAX_HOME_BLOCKS)
