@@ -351,19 +351,20 @@ class Store:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One transaction; a failure the file causes becomes `StorageUnavailableError`."""
-        with self._lock, self._failures(), self._conn:
+        with self._lock, self._failures(writing=True), self._conn:
             yield self._conn
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, self._failures():
+        with self._lock, self._failures(writing=False):
             yield self._conn
 
     @contextmanager
-    def _failures(self) -> Iterator[None]:
+    def _failures(self, *, writing: bool) -> Iterator[None]:
         """Turn what the file refuses into `StorageUnavailableError`; log it once, and recovery.
 
-        Errors of the code itself (a closed store, a constraint) pass through unchanged.
+        Recovery is a write that succeeds (a full or locked file still serves reads). Errors of
+        the code itself (a closed store, a constraint) pass through unchanged.
         """
         try:
             self._check_file()
@@ -377,7 +378,7 @@ class Store:
         except StorageUnavailableError as failure:
             self._log_failure(failure)
             raise
-        if self._failing is not None:
+        if writing and self._failing is not None:
             logger.warning("the database %s works again", self.path)
             self._failing = None
 
