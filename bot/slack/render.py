@@ -531,13 +531,15 @@ def render_help(cards: Iterable[str], *, share: str | None = None) -> Message:
     )
 
 
+_QUOTED = re.compile(r"'[^'\n]*'")
+"""Error messages quote what the user typed in single quotes ("unknown feature 'copliot'")."""
+
+
 def render_error(message: str, *, hint: str | None = None) -> Message:
-    """A problem the user can fix: what was wrong, and where to look."""
+    """A problem the user can fix: what was wrong (the user's words in it inert), where to look."""
     hint = hint if hint is not None else f"See `{COMMAND} help` for examples."
-    return fit(
-        escape(f"Sorry: {message}"),
-        [section(f":warning: {escape(message)}"), context(hint)],
-    )
+    shown = _QUOTED.sub(lambda quoted: quoted.group(0).translate(_MARKUP), escape(message))
+    return fit(escape(f"Sorry: {message}"), [section(f":warning: {shown}"), context(hint)])
 
 
 def render_notice(text: str) -> Message:

@@ -196,14 +196,8 @@ class Store:
         """The reason the last read or write failed, until one succeeds (to log once)."""
         self._refuse_read_only()
         try:
-            # IMMEDIATE: a write transaction takes the write lock when it begins, waiting for it
-            # under the busy timeout. A deferred one would take a read snapshot first, and
-            # upgrading that fails at once, without waiting, if another process wrote meanwhile.
             self._conn = sqlite3.connect(
-                self.path,
-                timeout=busy_timeout_ms / 1000,
-                check_same_thread=False,
-                isolation_level="IMMEDIATE",
+                self.path, timeout=busy_timeout_ms / 1000, check_same_thread=False
             )
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open the database {self.path}: {exc}") from None
@@ -349,10 +343,21 @@ class Store:
             self._conn.commit()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One transaction; a failure the file causes becomes `StorageUnavailableError`."""
-        with self._lock, self._failures(writing=True), self._conn:
-            yield self._conn
+    def _write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction; a failure the file causes becomes `StorageUnavailableError`.
+
+        A transaction that need not survive a power cut (`durable=False`) skips the wait for
+        the disk (`synchronous = NORMAL`, still safe from corruption in WAL mode).
+        """
+        with self._lock, self._failures(writing=True):
+            if not durable:
+                self._conn.execute("PRAGMA synchronous = NORMAL")
+            try:
+                with self._conn:
+                    yield self._conn
+            finally:
+                if not durable:
+                    self._conn.execute("PRAGMA synchronous = FULL")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -444,11 +449,13 @@ class Store:
         """Record a signed request; False when this (timestamp, signature) was already seen.
 
         Slack's signatures carry no nonce, so an exact replay within the 5-minute window would
-        otherwise pass verification. Pairs older than `SIGNATURE_RETENTION` are forgotten.
+        otherwise pass verification. Pairs older than `SIGNATURE_RETENTION` are forgotten. This
+        runs inside every acknowledgement, so it does not wait for the disk: a power cut may
+        forget the last pairs, which matter for 5 minutes only.
         """
         now = self._clock()
         oldest = int((now - SIGNATURE_RETENTION).timestamp())
-        with self._write() as conn:
+        with self._write(durable=False) as conn:
             conn.execute("DELETE FROM signatures WHERE request_ts < ?", (oldest,))
             cursor = conn.execute(
                 "INSERT OR IGNORE INTO signatures (request_ts, signature) VALUES (?, ?)",

@@ -36,15 +36,6 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-@pytest.fixture
-def garbage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, bytes]:
-    path = tmp_path / "broken.db"
-    data = b"definitely not a database\n" * 100
-    path.write_bytes(data)
-    monkeypatch.setenv("TOKENBOT_DB", str(path))
-    return path, data
-
-
 def save(path: Path, knowledge: tuple[KnowledgeBase, Index], terms: str, user: str = "U1") -> str:
     result = estimate(terms, knowledge[0].cards)
     with Store(path, clock=lambda: MADE) as store:
@@ -202,36 +193,8 @@ class TestReport:
             assert [q.text for q in store.questions()] == [None, None]
 
 
-class TestDamagedDatabase:
-    @pytest.mark.parametrize("args", [["show", "E-7K2Q"], ["forget", "U1"], ["report", "usage"]])
-    def test_one_line_naming_the_file_and_nothing_overwritten(
-        self,
-        args: list[str],
-        garbage: tuple[Path, bytes],
-        capsys: pytest.CaptureFixture[str],
-    ) -> None:
-        path, data = garbage
-        assert main(args) == 1
-        err = capsys.readouterr().err
-        assert err.count("\n") == 1
-        assert str(path) in err
-        assert "Traceback" not in err
-        assert path.read_bytes() == data
-
-    def test_serve_stops_at_start_up(
-        self,
-        garbage: tuple[Path, bytes],
-        monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str],
-    ) -> None:
-        path, data = garbage
-        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
-        monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
-        assert main(["serve"]) == 1
-        err = capsys.readouterr().err
-        assert err.startswith(f"tokenbot serve: cannot open the database {path}")
-        assert err.count("\n") == 1
-        assert path.read_bytes() == data
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"definitely not a database\n" * 100)
 
 
 def _damaged(path: Path) -> None:
@@ -254,9 +217,11 @@ def _read_only(path: Path) -> None:
 
 
 class TestFilesThatAreNotUsable:
-    """Another application's file, one damaged past its first page, a read-only one."""
+    """Not a database, another application's, damaged past its first page, read-only."""
 
-    @pytest.fixture(params=[another_apps_file, _damaged, _read_only], ids=lambda f: f.__name__)
+    @pytest.fixture(
+        params=[_garbage, another_apps_file, _damaged, _read_only], ids=lambda f: f.__name__
+    )
     def bad(
         self, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> Iterator[tuple[Path, bytes]]:
@@ -274,12 +239,13 @@ class TestFilesThatAreNotUsable:
     def test_one_line_naming_the_file_and_exit_1(
         self, args: list[str], bad: tuple[Path, bytes], capsys: pytest.CaptureFixture[str]
     ) -> None:
-        path, _ = bad
+        path, data = bad
         assert main(args) == 1
         err = capsys.readouterr().err
         assert err.count("\n") == 1, err
         assert str(path) in err
         assert "Traceback" not in err
+        assert path.read_bytes() == data
 
     @pytest.mark.parametrize("args", [["show", "E-7K2QM9TX"], ["report", "usage"]])
     def test_another_applications_file_is_left_byte_for_byte(
@@ -299,7 +265,7 @@ class TestFilesThatAreNotUsable:
         monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str],
     ) -> None:
-        path, _ = bad
+        path, data = bad
         monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
         monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
         assert main(["serve"]) == 1
@@ -307,3 +273,4 @@ class TestFilesThatAreNotUsable:
         assert err.startswith("tokenbot serve: ")
         assert str(path) in err
         assert err.count("\n") == 1, err
+        assert path.read_bytes() == data

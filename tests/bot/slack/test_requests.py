@@ -285,6 +285,12 @@ class TestEchoedMarkup:
         assert render.echo("*copilot*") in asked
         assert "*copilot*" not in asked
 
+    def test_a_term_quoted_in_an_error_is_echoed_inert(self, slack: Driver) -> None:
+        reply = slack.command_reply("estimate *boom*=5")
+        shown = reply["blocks"][0]["text"]["text"]
+        assert "\u2217boom\u2217" in shown
+        assert "*boom*" not in shown
+
     def test_a_code_span_cannot_be_closed_early(self) -> None:
         assert render.code("a`b") == "`a\u02cbb`"
 
