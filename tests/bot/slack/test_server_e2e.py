@@ -331,7 +331,7 @@ class TestButtonFailure:
 
 class TestLockedDatabase:
     def test_a_locked_database_costs_a_line_not_the_answer(
-        self, servers: list[Server], slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory
+        self, servers: list[Server], slack: FakeSlack
     ) -> None:
         """Point 11: another process holds the write lock for as long as it likes."""
         db = servers[0].log.parent / "tokenbot.db"
