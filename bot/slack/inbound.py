@@ -106,6 +106,20 @@ def parse(body: bytes, content_type: str) -> dict[str, Any]:
     return form
 
 
+def is_ssl_check(body: bytes, content_type: str) -> bool:
+    """Slack's certificate check of a slash command URL: `ssl_check=1` (and a token), nothing else.
+
+    It is answered 200 without a signature, as Bolt does, and no code of ours runs for it.
+    """
+    if media_type(content_type) != FORM_TYPE or len(body) > 200:
+        return False
+    try:
+        fields = dict(parse_qsl(body.decode("ascii"), keep_blank_values=True, errors="strict"))
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return fields.get("ssl_check") == "1" and set(fields) <= {"ssl_check", "token"}
+
+
 def is_event(payload: Mapping[str, Any]) -> bool:
     """An Events API delivery (deduplicated by event id rather than by signature)."""
     return payload.get("type") in ("event_callback", "url_verification", "app_rate_limited")

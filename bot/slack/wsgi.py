@@ -3,7 +3,8 @@
 Order matters: the body is read (bounded), the signature verified, the body parsed once, and
 a replayed slash command or interaction refused, all before Bolt or any listener, middleware or
 error handler of ours runs. A refused request gets its status (401, 400, 411, 413, 415) and one
-line in the log, never its body. `GET /healthz` answers readiness.
+line in the log, never its body. Slack's certificate check (`ssl_check=1`, carrying nothing
+else) is answered 200 unsigned, as Bolt does. `GET /healthz` answers readiness.
 """
 
 from __future__ import annotations
@@ -64,7 +65,10 @@ class TokenbotWsgi:
         if path != EVENTS_PATH or method != "POST":
             return _send(start_response, 404, "Not Found", "text/plain;charset=utf-8")
         try:
-            request = self._verified_request(environ)
+            raw = _read_body(environ)
+            if inbound.is_ssl_check(raw, environ.get("CONTENT_TYPE") or ""):
+                return _send(start_response, 200, "", "text/plain;charset=utf-8")
+            request = self._verified_request(environ, raw)
         except Refused as refusal:
             logger.info(
                 "refused a request from %s: %s (%s bytes)",
@@ -77,8 +81,7 @@ class TokenbotWsgi:
             return _send(start_response, refusal.status, body, "application/json")
         return _send_bolt(start_response, self._app.dispatch(request))
 
-    def _verified_request(self, environ: WSGIEnvironment) -> BoltRequest:
-        raw = _read_body(environ)
+    def _verified_request(self, environ: WSGIEnvironment, raw: bytes) -> BoltRequest:
         headers = _headers(environ)
         signature = inbound.verify(self._secret, headers, raw, self._clock())
         payload = inbound.parse(raw, headers.get("content-type", ""))

@@ -83,6 +83,18 @@ class TestVerificationComesFirst:
         assert slack.send_unsigned(tampered, headers).status == 401
         _nothing_was_done(slack)
 
+    def test_slacks_certificate_check_is_answered_without_a_signature(
+        self, slack: Driver
+    ) -> None:
+        response = slack.send_unsigned("ssl_check=1&token=legacy", {"content-type": rq.FORM})
+        assert (response.status, response.body) == (200, "")
+        _nothing_was_done(slack)
+
+    def test_a_certificate_check_carrying_a_command_is_not_one(self, slack: Driver) -> None:
+        body = "ssl_check=1&" + rq.command("estimate copilot=5", slack.fake.hook_url())
+        assert slack.send_unsigned(body, {"content-type": rq.FORM}).status == 401
+        _nothing_was_done(slack)
+
     def test_an_unsigned_event_is_refused(self, slack: Driver) -> None:
         body = rq.event(rq.mention(QUESTION))
         assert slack.send_unsigned(body, {"content-type": rq.JSON}).status == 401
