@@ -27,7 +27,6 @@ from bot.slack import background, render
 from bot.slack.listeners import actions, commands, events, home
 from bot.slack.webapi import build_client
 
-__all__ = ["build_app", "build_client"]
 
 
 def build_app(
