@@ -28,7 +28,6 @@ from bot.slack.listeners import actions, commands, events, home
 from bot.slack.webapi import build_client
 
 
-
 def build_app(
     settings: Settings,
     deps: Deps,

@@ -83,9 +83,7 @@ class TestVerificationComesFirst:
         assert slack.send_unsigned(tampered, headers).status == 401
         _nothing_was_done(slack)
 
-    def test_slacks_certificate_check_is_answered_without_a_signature(
-        self, slack: Driver
-    ) -> None:
+    def test_slacks_certificate_check_is_answered_without_a_signature(self, slack: Driver) -> None:
         response = slack.send_unsigned("ssl_check=1&token=legacy", {"content-type": rq.FORM})
         assert (response.status, response.body) == (200, "")
         _nothing_was_done(slack)
