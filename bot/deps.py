@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import BUSY_TIMEOUT_MS, Store
 from calculators.ratecard import RateCard
 from knowledge import loader
 from knowledge.loader import KnowledgeBase
@@ -42,10 +42,23 @@ def load_knowledge() -> tuple[KnowledgeBase, Index]:
     return kb, build_index(kb.entries)
 
 
-def build_deps(settings: Settings, knowledge: tuple[KnowledgeBase, Index] | None = None) -> Deps:
-    """Load (or reuse) the knowledge base and open the database named in the settings."""
+def build_deps(
+    settings: Settings,
+    knowledge: tuple[KnowledgeBase, Index] | None = None,
+    *,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+) -> Deps:
+    """Load (or reuse) the knowledge base and open the database named in the settings.
+
+    `busy_timeout_ms` bounds how long a write waits for another process's lock; the Slack app
+    passes less than the default, because its writes happen inside a 3-second acknowledgement.
+    """
     kb, index = knowledge if knowledge is not None else load_knowledge()
-    store = Store(settings.db_path, retention=dt.timedelta(days=settings.retention_days))
+    store = Store(
+        settings.db_path,
+        retention=dt.timedelta(days=settings.retention_days),
+        busy_timeout_ms=busy_timeout_ms,
+    )
     return Deps(
         kb=kb, index=index, store=store, admins=settings.admins, orgs_path=settings.orgs_path
     )

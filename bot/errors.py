@@ -21,7 +21,18 @@ class StorageError(BotError):
     """The database file cannot be used (unreadable, damaged, too new); the message names it."""
 
 
-class StorageBusyError(StorageError):
+class StorageUnavailableError(StorageError):
+    """A read or write failed while running (disk full, read-only, locked, removed, damaged).
+
+    The message names no file, so that it can be shown in Slack; `path` is for operators.
+    """
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class StorageBusyError(StorageUnavailableError):
     """Another connection held the database's write lock for longer than the busy timeout."""
 
 

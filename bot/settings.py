@@ -2,6 +2,10 @@
 
 Secrets are `SecretStr`: they never appear in a repr, a log line or an error message. Every
 error names the variable and what it expects, never the value that was found.
+
+Each secret may instead be given as a file, the Docker and Kubernetes secrets convention:
+`SLACK_BOT_TOKEN_FILE=/run/secrets/slack_bot_token` (a trailing newline is ignored). Given so,
+the secret is in no process's environment.
 """
 
 from __future__ import annotations
@@ -65,12 +69,14 @@ class Settings(BaseModel):
         if mode is Mode.HTTP and self.signing_secret is None:
             raise SettingsError(
                 "SLACK_SIGNING_SECRET is not set: HTTP mode needs the app's signing secret "
-                "(Basic Information > App Credentials)"
+                "(Basic Information > App Credentials), or SLACK_SIGNING_SECRET_FILE naming a "
+                "file that holds it"
             )
         if mode is Mode.SOCKET and self.app_token is None:
             raise SettingsError(
                 "SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token starting "
-                "'xapp-' with the connections:write scope (or run with --http)"
+                "'xapp-' with the connections:write scope, or SLACK_APP_TOKEN_FILE naming a "
+                "file that holds it (or run with --http)"
             )
 
 
@@ -93,19 +99,53 @@ def _value(env: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
+FILE_SUFFIX = "_FILE"
+MAX_SECRET_FILE = 64 * 1024
+"""Bytes: a secret file larger than this is not a token."""
+
+
 def _secret(
     env: Mapping[str, str], name: str, *, prefix: str = "", required: bool = False
 ) -> SecretStr | None:
-    value = _value(env, name)
+    value = _secret_value(env, name)
     if value is None:
         if required:
-            raise SettingsError(f"{name} is not set: expected a bot token starting '{prefix}'")
+            raise SettingsError(
+                f"{name} is not set: expected a bot token starting '{prefix}' "
+                f"(or {name}{FILE_SUFFIX} naming a file that holds it)"
+            )
         return None
     if prefix and not value.startswith(prefix):
         raise SettingsError(f"{name} is malformed: expected a token starting '{prefix}'")
     if any(char.isspace() for char in value):
         raise SettingsError(f"{name} is malformed: expected no spaces inside the value")
     return SecretStr(value)
+
+
+def _secret_value(env: Mapping[str, str], name: str) -> str | None:
+    """`name`'s value, from the variable or from the file `name_FILE` names (not both)."""
+    file_name = name + FILE_SUFFIX
+    value, path = _value(env, name), _value(env, file_name)
+    if path is None:
+        return value
+    if value is not None:
+        raise SettingsError(f"{name} and {file_name} are both set: give the secret one way")
+    try:
+        with open(path, "rb") as secret_file:
+            data = secret_file.read(MAX_SECRET_FILE + 1)
+    except OSError as exc:
+        raise SettingsError(
+            f"{file_name} names {path}, which cannot be read ({exc.strerror or exc})"
+        ) from None
+    if len(data) > MAX_SECRET_FILE:
+        raise SettingsError(f"{file_name} names {path}, which is too large to hold a secret")
+    try:
+        text = data.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise SettingsError(f"{file_name} names {path}, which is not UTF-8 text") from None
+    if not text.strip():
+        raise SettingsError(f"{file_name} names {path}, which is empty")
+    return text
 
 
 def _db_path(env: Mapping[str, str]) -> Path:

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.errors import BotError
+from bot.errors import BotError, StorageUnavailableError
 from calculators.errors import CalculatorError
 from knowledge.errors import KnowledgeError
 
@@ -53,6 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CalculatorError, KnowledgeError) as exc:
         print(f"tokenbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StorageUnavailableError as exc:
+        print(f"tokenbot: the database {exc.path}: {exc.message}", file=sys.stderr)
+        return EXIT_ERROR
     except BotError as exc:
         print(f"tokenbot: {exc.message}", file=sys.stderr)
         return EXIT_ERROR

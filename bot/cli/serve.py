@@ -9,7 +9,7 @@ import os
 import sys
 from typing import Any
 
-from bot.errors import SettingsError, StorageError
+from bot.errors import SettingsError, StorageError, StorageUnavailableError
 from bot.settings import Mode, Settings
 from bot.store import Store
 
@@ -61,14 +61,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _prepare_database(settings: Settings) -> None:
-    """Open the database once before serving: migrate it, purge expired texts, or fail here.
+    """Open the database once before serving: check and migrate it, purge, or fail here.
 
     In HTTP mode each gunicorn worker opens its own connection after the fork; checking first
-    turns a damaged file into one line at start-up instead of a failure in every worker.
+    turns a file that is not tokenbot's, read-only or damaged (anywhere in it: every page is
+    read) into one line at start-up instead of a failure in every worker.
     """
     retention = dt.timedelta(days=settings.retention_days)
     with Store(settings.db_path, retention=retention) as store:
-        store.purge()
+        store.check_integrity()
+        try:
+            store.purge()
+        except StorageUnavailableError as exc:
+            raise StorageError(f"the database {settings.db_path}: {exc.message}") from None
 
 
 def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
@@ -91,11 +96,12 @@ def _serve_socket(settings: Settings) -> int:
 
     from bot.deps import build_deps
     from bot.slack.app import build_app
+    from bot.slack.server import BUSY_TIMEOUT_MS
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    deps = build_deps(settings)
+    deps = build_deps(settings, busy_timeout_ms=BUSY_TIMEOUT_MS)
     try:
         app = build_app(settings, deps)
         assert settings.app_token is not None
@@ -109,8 +115,10 @@ def _forget_slack_environment() -> None:
     """Drop Slack variables once `Settings` holds them.
 
     Bolt reads several of them implicitly (it even turns OAuth on when SLACK_CLIENT_ID and
-    SLACK_CLIENT_SECRET are set); from here on only the settings object is the truth, and
-    secrets do not linger in the environment of the workers.
+    SLACK_CLIENT_SECRET are set); from here on only the settings object is the truth. This
+    changes `os.environ` (what Bolt and any child process see), not the environment block the
+    kernel shows in /proc/PID/environ: a secret given as a variable stays readable there, in
+    this process and in every forked worker. Give secrets as `*_FILE` to keep them out.
     """
     for name in [name for name in os.environ if name.startswith("SLACK_")]:
         del os.environ[name]

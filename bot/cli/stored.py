@@ -28,11 +28,11 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     """Add `show` and `forget` to the command line."""
     show = commands.add_parser(
         "show",
-        help="a stored estimate again, exactly as computed (e.g. show E-7K2Q)",
+        help="a stored estimate again, exactly as computed (e.g. show E-7K2QM9TX)",
         description="Show a stored estimate by its reference, with the rate card and date it "
         "used. Reads TOKENBOT_DB (default ./tokenbot.db).",
     )
-    show.add_argument("reference", metavar="REF", help="the estimate's reference, e.g. E-7K2Q")
+    show.add_argument("reference", metavar="REF", help="the estimate's reference, e.g. E-7K2QM9TX")
     shape = show.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true", help="print the stored JSON")
     shape.add_argument(
@@ -67,7 +67,8 @@ def run_show(args: argparse.Namespace) -> int:
     wanted = args.reference.strip().upper()
     if not REFERENCE.match(wanted):
         raise UnknownReferenceError(
-            f"'{args.reference}' is not an estimate reference: they look like E-7K2Q"
+            f"'{args.reference}' is not an estimate reference: they look like E-7K2QM9TX "
+            "(or E-7K2Q, from older versions)"
         )
     with open_store() as store:
         stored = store.get_estimate(wanted)
@@ -89,7 +90,8 @@ def run_forget(args: argparse.Namespace) -> int:
         removed = store.forget(user_id)
     print(
         f"Removed for {user_id}: {removed.estimates} estimates, {removed.questions} questions, "
-        f"{removed.feedback} feedback votes."
+        f"{removed.feedback} feedback votes; their question text from {removed.others_votes} "
+        "votes by other users."
     )
     return EXIT_OK
 

@@ -1,49 +1,31 @@
 """`build_app(settings, deps)`: the Bolt app with every listener, built on demand (never at import).
 
-The Web API client retries a bounded number of times on 429 (honouring `Retry-After`) and on
-5xx, and can be pointed at another base URL (`TOKENBOT_SLACK_API_URL`) for tests and staging.
-A global middleware drops Slack's retries of events already handled, using the shared sqlite
-store so that it holds across restarts and across server processes.
+Acknowledgements never wait for Slack: the app runs with `process_before_response`, so each
+listener's ack runs in the request's own thread, and every Web API or `response_url` call is a
+lazy function on a pool of its own (`bot.slack.background`). An exception before the ack still
+acknowledges at once: a slash command's ack carries the apology, anything else gets a quiet 200
+and the apology is sent from the pool.
+
+HTTP requests reach the app verified and parsed by `bot.slack.wsgi`; Socket Mode requests come
+over the app's authenticated connection. The Web API client (`bot.slack.webapi`) has bounded
+time and retries and can be pointed at another base URL (`TOKENBOT_SLACK_API_URL`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from bot.deps import Deps
 from bot.settings import Settings
-from bot.slack import render
+from bot.slack import background, render
 from bot.slack.listeners import actions, commands, events, home
-
-logger = logging.getLogger(__name__)
-
-MAX_RETRIES = 2
-"""Extra attempts for a Web API call answered 429 or 5xx (so at most three calls in all)."""
-DEFAULT_API_URL = "https://slack.com/api/"
-
-
-def build_client(settings: Settings) -> WebClient:
-    """A WebClient with the bot token, the configured base URL and bounded retries."""
-    return WebClient(
-        token=settings.bot_token.get_secret_value(),
-        base_url=settings.slack_api_url or DEFAULT_API_URL,
-        retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=MAX_RETRIES),
-            ServerErrorRetryHandler(max_retry_count=MAX_RETRIES),
-        ],
-        logger=logging.getLogger("slack_sdk.web"),
-    )
+from bot.slack.webapi import build_client
 
 
 def build_app(
@@ -51,24 +33,30 @@ def build_app(
     deps: Deps,
     *,
     client: WebClient | None = None,
-    process_before_response: bool = False,
+    executor: Executor | None = None,
     token_verification: bool = True,
 ) -> App:
-    """The Bolt app for `settings`, with every surface registered."""
+    """The Bolt app for `settings`, with every surface registered.
+
+    `executor` runs the work after each ack (default: `background.executor()`); tests pass one
+    that runs it at once, so that what a request caused is done when it returns.
+    """
     secret = settings.signing_secret.get_secret_value() if settings.signing_secret else None
+    after_ack = executor or background.executor()
     app = App(
         client=client or build_client(settings),
-        # Socket Mode requests carry no signature; Bolt only checks it for HTTP requests.
+        # Requests that `bot.slack.wsgi` verified, and Socket Mode's, skip Bolt's own check;
+        # it still guards a raw HTTP request dispatched to the app in any other way.
         signing_secret=secret or "",
         request_verification_enabled=secret is not None,
-        process_before_response=process_before_response,
+        process_before_response=True,
+        listener_executor=after_ack,
         token_verification_enabled=token_verification,
         ignoring_self_events_enabled=True,
         logger=logging.getLogger("tokenbot.slack"),
         name="tokenbot",
     )
-    app.middleware(_drop_retried_events(deps))
-    app.error(_apologise)
+    app.error(_acknowledge_failure(after_ack))
     commands.register(app, deps)
     events.register(app, deps)
     actions.register(app, deps)
@@ -76,44 +64,22 @@ def build_app(
     return app
 
 
-def _drop_retried_events(deps: Deps) -> Callable[..., BoltResponse | None]:
-    def drop_retried_events(
-        body: dict[str, Any], next: Callable[[], None], logger: logging.Logger
-    ) -> BoltResponse | None:
-        """Answer an event Slack already delivered with 200 and do nothing else."""
-        event_id = body.get("event_id")
-        is_event = body.get("type") == "event_callback" and isinstance(event_id, str)
-        if is_event and not deps.store.mark_event_seen(str(event_id)):
-            logger.info("skipping event %s: already handled", event_id)
-            return BoltResponse(status=200, body="")
-        next()
-        return None
-
-    return drop_retried_events
-
-
-def _apologise(
-    error: Exception,
-    body: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    logger: logging.Logger,
-) -> None:
-    """Anything unexpected: the traceback goes to the log, a short apology to the user."""
-    logger.error("unexpected error while handling a Slack request", exc_info=error)
-    apology = render.render_apology()
-    try:
-        if body.get("response_url"):
-            respond(response_type="ephemeral", replace_original=False, **apology.as_kwargs())
-            return
-        event = body.get("event") or {}
-        channel, user = event.get("channel"), event.get("user")
-        if isinstance(channel, str) and isinstance(user, str):
-            client.chat_postEphemeral(
-                channel=channel,
-                user=user,
-                thread_ts=event.get("thread_ts") or event.get("ts"),
-                **apology.as_kwargs(),
+def _acknowledge_failure(after_ack: Executor) -> Any:
+    def acknowledge_failure(
+        error: Exception,
+        body: dict[str, Any],
+        respond: Respond | None,
+        client: WebClient,
+        logger: logging.Logger,
+    ) -> BoltResponse:
+        """Something unexpected before the ack: acknowledge at once, apologise, log it all."""
+        if body.get("command"):
+            logger.error("unexpected error while handling a Slack request", exc_info=error)
+            apology = render.render_apology()
+            return BoltResponse(
+                status=200, body={"response_type": "ephemeral", **apology.as_kwargs()}
             )
-    except (SlackApiError, OSError):
-        logger.exception("could not send the apology either")
+        after_ack.submit(background.apologise, error, body, respond, client, logger)
+        return BoltResponse(status=200, body="")
+
+    return acknowledge_failure

@@ -4,7 +4,8 @@ Two rules hold for every message built here:
 
 * All text that comes from outside the code (what the user typed, knowledge-base and rate-card
   text) goes through `escape()` before it lands in mrkdwn, so `<!channel>` typed by a user is
-  shown, never obeyed.
+  shown, never obeyed. What the user typed and is echoed back also goes through `echo()` (or
+  `code()` inside a code span), so that their `*`, `_`, `~` and backticks format nothing.
 * `fit()` runs last: at most 50 blocks, section text split at paragraph or line boundaries into
   several sections of at most 3,000 characters, fields at most 2,000, headers 150, and a plain
   `text` fallback of at most 3,000 characters. Slack never rejects a message for its size.
@@ -61,7 +62,7 @@ EXAMPLES = (
     ("estimate voicebot=1000x5min/day card=study-notes", "reproduce the study notes' figures"),
     ("explain 1620 sta", "what 1,620 STA tokens stand for"),
     ("rates", "the rate card; `rates copilot` for one rate"),
-    ("show E-7K2Q", "a stored estimate again, by its reference"),
+    ("show E-7K2QM9TX", "a stored estimate again, by its reference"),
     ("why are my agents using 45 STA tokens?", "any question: an answer from the knowledge base"),
 )
 
@@ -83,6 +84,21 @@ class Message:
 def escape(text: str) -> str:
     """Escape the three characters Slack gives meaning to in mrkdwn: `&`, `<`, `>`."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_MARKUP = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"})
+"""Slack's formatting characters, for look-alikes that format nothing (asterisk operator,
+modifier low macron, tilde operator, modifier grave accent)."""
+
+
+def echo(text: str) -> str:
+    """User text for mrkdwn prose: escaped, and with its bold/italic/strike/code marks inert."""
+    return escape(text).translate(_MARKUP)
+
+
+def code(text: str) -> str:
+    """User text as a code span: escaped, and unable to close the span early."""
+    return "`" + escape(text).replace("`", "\u02cb") + "`"
 
 
 def mrkdwn(markdown: str) -> str:
@@ -343,7 +359,7 @@ def render_suggestions(
 ) -> Message:
     """The matcher is unsure: up to three "did you mean" choices."""
     blocks: list[Block] = [
-        section(f"I'm not sure which of these you mean by _{escape(question)}_:"),
+        section(f"I'm not sure which of these you mean by _{echo(question)}_:"),
         *_suggestion_buttons(suggestions, question_id, "did_you_mean"),
     ]
     if share_button(share):
@@ -366,7 +382,7 @@ OUT_OF_SCOPE = (
 def render_not_found(question: str, *, out_of_scope: bool = False) -> Message:
     """An honest "I don't know", echoing the question safely."""
     said = OUT_OF_SCOPE if out_of_scope else NOT_FOUND
-    blocks = [section(f"_{escape(trim(question, 500))}_"), section(said)]
+    blocks = [section(f"_{echo(trim(question, 500))}_"), section(said)]
     return fit(said, blocks)
 
 
@@ -382,7 +398,7 @@ def _confidence_note(confidence: str | None) -> str:
 def _line_text(line: LineSnapshot) -> str:
     tokens = "rate needed" if line.tokens is None else f"{grouped(line.tokens)} tokens"
     parts = [
-        f"*{escape(line.name)}*  `{escape(line.term)}`",
+        f"*{escape(line.name)}*  {code(line.term)}",
         f"{escape(line.understood)} → *{tokens}*",
     ]
     if line.rate is not None:
@@ -410,7 +426,8 @@ def edit_button(s: EstimateSnapshot) -> list[Block]:
 def render_estimate(snapshot: EstimateSnapshot, *, share: str | None = None) -> Message:
     """Header, what is missing first, per-line breakdown, totals, overlaps, assumptions, card."""
     s = snapshot
-    blocks: list[Block] = [header(f"Token estimate {s.reference}")]
+    named = s.reference or "(not saved)"  # no reference: the store was away
+    blocks: list[Block] = [header(f"Token estimate {named}")]
     if not s.card_official:
         blocks.append(
             section(
@@ -421,7 +438,7 @@ def render_estimate(snapshot: EstimateSnapshot, *, share: str | None = None) -> 
     incomplete = s.incomplete_text()
     if incomplete:
         blocks.append(section(f":warning: *{escape(incomplete)}*"))
-    blocks.append(context(f"`{COMMAND} estimate {escape(trim(s.input, 500))}`"))
+    blocks.append(context(code(f"{COMMAND} estimate {trim(s.input, 500)}")))
     blocks += [section(_line_text(line)) for line in s.lines]
     blocks.append(divider())
     blocks.append(
@@ -439,15 +456,13 @@ def render_estimate(snapshot: EstimateSnapshot, *, share: str | None = None) -> 
     )
     if not s.card_official:
         card += " · *unofficial*"
-    blocks.append(context(card + f" · reference `{s.reference}`", escape(s.governs_text())))
+    reference = f" · reference `{s.reference}`" if s.reference else ""
+    blocks.append(context(card + reference, escape(s.governs_text())))
+    ticket = [button("For a ticket", Action.TICKET, ButtonValue(reference=s.reference))]
     blocks.append(
         actions(
             "estimate_actions",
-            [
-                button("For a ticket", Action.TICKET, ButtonValue(reference=s.reference)),
-                *edit_button(s),
-                *share_button(share),
-            ],
+            [*(ticket if s.reference else []), *edit_button(s), *share_button(share)],
         )
     )
     totals = dict(s.total_rows())
@@ -456,7 +471,7 @@ def render_estimate(snapshot: EstimateSnapshot, *, share: str | None = None) -> 
     else:
         said = f"{grouped(s.total_tokens)} tokens"
     fallback = (
-        f"Token estimate {s.reference}: {said}, {totals['Billable tokens']} billable after "
+        f"Token estimate {named}: {said}, {totals['Billable tokens']} billable after "
         f"{grouped(s.free_allocation)} free, cost {list(totals.values())[-1]} ({s.card_name} card"
         + ("" if s.card_official else ", UNOFFICIAL")
         + ")"
@@ -588,18 +603,27 @@ def render_help(cards: Mapping[str, RateCard], *, share: str | None = None) -> M
     )
 
 
+_QUOTED = re.compile(r"'[^'\n]*'")
+"""Error messages quote what the user typed in single quotes ("unknown feature 'copliot'")."""
+
+
 def render_error(message: str, *, hint: str | None = None) -> Message:
-    """A problem the user can fix: what was wrong, and where to look."""
+    """A problem the user can fix: what was wrong (the user's words in it inert), where to look."""
     hint = hint if hint is not None else f"See `{COMMAND} help` for examples."
-    return fit(
-        escape(f"Sorry: {message}"),
-        [section(f":warning: {escape(message)}"), context(hint)],
-    )
+    shown = _QUOTED.sub(lambda quoted: quoted.group(0).translate(_MARKUP), escape(message))
+    return fit(escape(f"Sorry: {message}"), [section(f":warning: {shown}"), context(hint)])
 
 
 def render_notice(text: str) -> Message:
     """A one-line acknowledgement (already safe text)."""
     return fit(text, [context(text)])
+
+
+def with_warning(message: Message, warning: str | None) -> Message:
+    """`message` with one more line at the end, e.g. what could not be saved (safe text)."""
+    if warning is None:
+        return message
+    return fit(message.text, [*message.blocks, context(f":warning: {warning}")])
 
 
 APOLOGY = (
@@ -628,7 +652,9 @@ def render_ticket(ticket: str) -> Message:
 # -- App Home -------------------------------------------------------------------------------
 
 
-def render_home(card: RateCard, recent: Sequence[StoredEstimate]) -> dict[str, Any]:
+def render_home(
+    card: RateCard, recent: Sequence[StoredEstimate], *, warning: str | None = None
+) -> dict[str, Any]:
     """The Home tab: how to use it, the rate card at a glance, the user's recent estimates."""
     blocks: list[Block] = [
         header("tokenbot"),
@@ -650,10 +676,12 @@ def render_home(card: RateCard, recent: Sequence[StoredEstimate]) -> dict[str, A
             blocks.append(
                 section(
                     f"`{stored.reference}` {stored.created_at.date().isoformat()} · "
-                    f"`{escape(trim(stored.input, 200))}` → "
+                    f"{code(trim(stored.input, 200))} → "
                     f"*{totals['Total tokens']}* tokens, {totals['Billable tokens']} billable"
                 )
             )
+    elif warning is not None:
+        blocks.append(context(f":warning: {warning}"))
     else:
         blocks.append(context(f"None yet: try `{COMMAND} estimate copilot=50 va=2000/day`."))
     fitted = fit("tokenbot", blocks, max_blocks=MAX_HOME_BLOCKS)

@@ -3,6 +3,9 @@
 Listeners turn Slack payloads into the small types here, call one function, and send the
 result. Problems the user can fix (`CalculatorError`, `BotError`) become an error reply here;
 anything else propagates to the app's error handler.
+
+A database that is away never costs an answer: a question is answered and an estimate shown
+without being saved, with one line saying what was not saved (the store logs the fault once).
 """
 
 from __future__ import annotations
@@ -12,7 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.deps import Deps
-from bot.errors import BotError, StaleActionError, UnknownReferenceError, UsageError
+from bot.errors import (
+    BotError,
+    StaleActionError,
+    StorageUnavailableError,
+    UnknownReferenceError,
+    UsageError,
+)
 from bot.slack import render
 from bot.slack.buttons import ButtonValue
 from bot.slack.compare import render_compare
@@ -29,7 +38,7 @@ from calculators.explain import explain
 from calculators.grammar import choose_card, parse_number
 from calculators.ratecard import RateCard
 from knowledge.entries import Entry
-from knowledge.matching import search
+from knowledge.matching import Match, search
 
 SUBCOMMANDS = (
     "help",
@@ -139,15 +148,24 @@ def answer_question(
     if not question:
         raise UsageError(f"ask what? e.g. `{COMMAND} ask why are my agents using 45 STA tokens?`")
     match = search(deps.index, question)
-    question_id = None
+    question_id, not_saved = None, None
     if record:
-        question_id = deps.store.record_question(
-            text=question,
-            entry_id=match.entry_id,
-            score=match.score,
-            user_id=asker.user_id,
-            channel_id=asker.channel_id,
-        )
+        try:
+            question_id = deps.store.record_question(
+                text=question,
+                entry_id=match.entry_id,
+                score=match.score,
+                user_id=asker.user_id,
+                channel_id=asker.channel_id,
+            )
+        except StorageUnavailableError as exc:
+            not_saved = f"Not saved ({exc.message}): this question was not logged."
+    return render.with_warning(_answer(deps, question, match, question_id, share=share), not_saved)
+
+
+def _answer(
+    deps: Deps, question: str, match: Match, question_id: int | None, *, share: bool
+) -> Message:
     suggestions = [e for e in (deps.kb.get(s.entry_id) for s in match.suggestions) if e]
     if match.out_of_scope:
         return render.render_not_found(question, out_of_scope=True)
@@ -173,18 +191,32 @@ def run_estimate(deps: Deps, terms: str, asker: Asker, *, share: bool) -> Messag
             f"`{COMMAND} estimate` alone for a form"
         )
     result = estimate(terms, deps.cards)
-    reference = deps.store.save_estimate(
-        user_id=asker.user_id,
-        channel_id=asker.channel_id,
-        input_text=terms,
-        card=result.card.name,
-        result_for=lambda ref: EstimateSnapshot.from_estimate(
-            result, reference=ref, input_text=terms
-        ).to_json(),
+    try:
+        reference = deps.store.save_estimate(
+            user_id=asker.user_id,
+            channel_id=asker.channel_id,
+            input_text=terms,
+            card=result.card.name,
+            result_for=lambda ref: EstimateSnapshot.from_estimate(
+                result, reference=ref, input_text=terms
+            ).to_json(),
+        )
+    except StorageUnavailableError as exc:
+        unsaved = EstimateSnapshot.from_estimate(result, reference="", input_text=terms)
+        return render.with_warning(
+            render.render_estimate(unsaved, share=f"estimate {terms}" if share else None),
+            f"Not saved ({exc.message}): this estimate has no reference, so it cannot be "
+            "shown again or cited; copy the figures now.",
+        )
+    try:
+        stored = deps.store.get_estimate(reference)
+    except StorageUnavailableError:
+        stored = None  # saved, but not readable back at once: show what was computed
+    snapshot = (
+        EstimateSnapshot.from_json(stored.result)
+        if stored is not None
+        else EstimateSnapshot.from_estimate(result, reference=reference, input_text=terms)
     )
-    stored = deps.store.get_estimate(reference)
-    assert stored is not None
-    snapshot = EstimateSnapshot.from_json(stored.result)
     return render.render_estimate(snapshot, share=f"show {reference}" if share else None)
 
 
@@ -199,12 +231,12 @@ def compare_reply(deps: Deps, terms: str, *, share: str | None) -> Message:
 
 
 def show(deps: Deps, reference: str, *, shared: bool = False) -> Message:
-    """A stored estimate (`E-7K2Q`) or a knowledge-base entry (`sta-billable-permissions`)."""
+    """A stored estimate (`E-7K2QM9TX`) or a knowledge-base entry (`sta-billable-permissions`)."""
     wanted = reference.strip()
     if wanted.upper().startswith("KB "):
         wanted = wanted[3:].split(",")[0].strip()
     if not wanted:
-        raise UsageError(f"show what? e.g. `{COMMAND} show E-7K2Q`")
+        raise UsageError(f"show what? e.g. `{COMMAND} show E-7K2QM9TX`")
     replay = None if shared else f"show {wanted}"
     if REFERENCE.match(wanted.upper()):
         stored = deps.store.get_estimate(wanted.upper())
@@ -213,13 +245,13 @@ def show(deps: Deps, reference: str, *, shared: bool = False) -> Message:
             return render.render_estimate(snapshot, share=replay)
         raise UnknownReferenceError(
             f"no estimate {wanted.upper()}: check the reference in the reply or the ticket "
-            "(estimates look like E-7K2Q)"
+            "(estimates look like E-7K2QM9TX)"
         )
     entry = deps.kb.get(wanted.lower())
     if entry is not None:
         return render.render_answer(entry, share=replay)
     raise UnknownReferenceError(
-        f"nothing is stored as '{wanted}' (estimates look like E-7K2Q; knowledge-base "
+        f"nothing is stored as '{wanted}' (estimates look like E-7K2QM9TX; knowledge-base "
         "entries like sta-billable-permissions)"
     )
 
@@ -283,16 +315,22 @@ def full_answer(deps: Deps, value: ButtonValue) -> Message:
 
 def record_feedback(deps: Deps, value: ButtonValue, user_id: str, *, helpful: bool) -> Message:
     entry = _entry(deps, value.entry)
-    question = None
-    if value.question_id is not None:
-        question = deps.store.get_question(value.question_id)
-    deps.store.record_feedback(
-        entry_id=entry.id,
-        question="" if question is None else question.text or "",
-        helpful=helpful,
-        user_id=user_id,
-    )
     said = "helpful" if helpful else "not helpful"
+    try:
+        question = None
+        if value.question_id is not None:
+            question = deps.store.get_question(value.question_id)
+        deps.store.record_feedback(
+            entry_id=entry.id,
+            question="" if question is None else question.text or "",
+            helpful=helpful,
+            user_id=user_id,
+            question_id=None if question is None else question.id,
+        )
+    except StorageUnavailableError as exc:
+        return render.render_notice(
+            f"Thanks. Your vote ({said}) was not saved ({exc.message}); please try again later."
+        )
     return render.render_notice(f"Thanks, noted as {said}. You can change your vote any time.")
 
 
@@ -309,5 +347,9 @@ def ticket(deps: Deps, value: ButtonValue, permalink: str | None) -> Message:
 
 
 def home(deps: Deps, user_id: str) -> dict[str, Any]:
-    recent = deps.store.recent_estimates(user_id, RECENT_ESTIMATES)
+    try:
+        recent = deps.store.recent_estimates(user_id, RECENT_ESTIMATES)
+    except StorageUnavailableError as exc:
+        warning = f"Your recent estimates cannot be read now: {exc.message}."
+        return render.render_home(deps.default_card, [], warning=warning)
     return render.render_home(deps.default_card, recent)

@@ -1,4 +1,4 @@
-"""HTTP mode: a WSGI application (Bolt's adapter plus `GET /healthz`) served by gunicorn.
+"""HTTP mode: the WSGI application (`bot.slack.wsgi`) served by gunicorn.
 
 The knowledge base is loaded once in the master process (so a bad file stops start-up with one
 line); each worker then opens its own database connection and builds its own Bolt app, because
@@ -7,64 +7,54 @@ sqlite connections and HTTP clients must not cross a `fork()`.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from gunicorn.app.base import BaseApplication
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps, build_deps
 from bot.settings import Settings
 from bot.slack.app import build_app
+from bot.slack.wsgi import EVENTS_PATH, HEALTH_PATH, TokenbotWsgi
 from knowledge.loader import KnowledgeBase
 from knowledge.matching import Index
 
 if TYPE_CHECKING:
-    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+    from wsgiref.types import WSGIApplication
 
-EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
+__all__ = ["EVENTS_PATH", "HEALTH_PATH", "GunicornServer", "TokenbotWsgi", "build_wsgi"]
+
+logger = logging.getLogger(__name__)
+
 THREADS_PER_WORKER = 4
-
-
-class TokenbotWsgi:
-    """Routes `GET /healthz` to a readiness answer and everything else to Bolt."""
-
-    def __init__(self, app: App, deps: Deps) -> None:
-        self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
-        self._deps = deps
-
-    def health(self) -> dict[str, Any]:
-        return {
-            "ok": bool(self._deps.kb.entries) and bool(self._deps.cards),
-            "entries": len(self._deps.kb.entries),
-            "cards": sorted(self._deps.cards),
-        }
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in (
-            "GET",
-            "HEAD",
-        ):
-            health = self.health()
-            body = json.dumps(health).encode()
-            status = "200 OK" if health["ok"] else "503 Service Unavailable"
-            start_response(
-                status,
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
-        return self._slack(environ, start_response)
+BUSY_TIMEOUT_MS = 500
+"""A write inside an acknowledgement waits at most this long for another process's lock (a
+request makes at most two writes, well inside Slack's 3 seconds; a healthy write takes ms)."""
 
 
 def build_wsgi(settings: Settings, knowledge: tuple[KnowledgeBase, Index]) -> TokenbotWsgi:
     """One worker's WSGI application: its own store and Bolt app over the shared knowledge."""
-    deps = build_deps(settings, knowledge)
-    app = build_app(settings, deps, token_verification=False)
-    return TokenbotWsgi(app, deps)
+    deps = build_deps(settings, knowledge, busy_timeout_ms=BUSY_TIMEOUT_MS)
+    assert settings.signing_secret is not None  # `Settings.require(Mode.HTTP)` checked it
+    return TokenbotWsgi(
+        _app_checked_with_slack(settings, deps), deps, settings.signing_secret.get_secret_value()
+    )
+
+
+def _app_checked_with_slack(settings: Settings, deps: Deps) -> App:
+    """The app, with its identity (`auth.test`) asked while the worker starts, not in an ack.
+
+    If Slack cannot be reached now, the worker still starts and asks on its first request.
+    """
+    try:
+        return build_app(settings, deps)
+    except (BoltError, SlackApiError, OSError) as exc:
+        logger.warning("could not check the bot token with Slack at start-up (%s)", exc)
+        return build_app(settings, deps, token_verification=False)
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]

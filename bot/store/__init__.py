@@ -5,7 +5,10 @@ behind the same names. `snapshots` (what a stored estimate said) and `reports` (
 reports over stored rows) are pure.
 """
 
+import logging
+
 from bot.store.sqlite import (
+    BUSY_TIMEOUT_MS,
     REFERENCE,
     Activity,
     Forgotten,
@@ -17,6 +20,7 @@ from bot.store.sqlite import (
 )
 
 __all__ = [
+    "BUSY_TIMEOUT_MS",
     "REFERENCE",
     "Activity",
     "Forgotten",
@@ -26,3 +30,7 @@ __all__ = [
     "StoredQuestion",
     "StoredVote",
 ]
+
+# A failing database is logged by the store; where the entry point configured no logging (the
+# one-line command-line tools), those lines stay out of the terminal.
+logging.getLogger(__name__).addHandler(logging.NullHandler())

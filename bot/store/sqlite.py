@@ -1,20 +1,30 @@
-"""sqlite3 behind one class: estimates, questions, feedback and processed Slack events.
+"""sqlite3 behind one class: estimates, questions, feedback, Slack event ids and signatures.
 
 One connection per `Store`, shared by Bolt's worker threads under a lock (every statement is
 short). WAL and `busy_timeout` let several server processes share one file. The schema version
 lives in `PRAGMA user_version`; the numbered scripts in `migrations/` bring an older file
-forward when it is opened. A file that is not a readable database, or was written by a newer
-tokenbot, raises `StorageError` naming it and is left untouched.
+forward when it is opened. A file that is not a readable tokenbot database (another
+application's tables, damaged, read-only, or written by a newer tokenbot) raises `StorageError`
+naming it and is left untouched.
+
+While running, a read or write that the file refuses (disk full, read-only, locked past the
+busy timeout, damaged, or the file removed or replaced under us) raises
+`StorageUnavailableError`, whose message names no file so that Slack can show it; the first
+such failure is logged once, and so is the recovery.
 
 Privacy: `purge()` deletes question texts older than the retention period (the rest of each
-row stays for usage counts) and processed event ids older than `EVENT_RETENTION`; `forget()`
-removes every row of one user.
+row stays for usage counts), processed event ids older than `EVENT_RETENTION` and request
+signatures older than `SIGNATURE_RETENTION`; `forget()` removes every row of one user and
+their question texts from other users' votes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import logging
+import os
 import re
 import secrets
 import sqlite3
@@ -27,17 +37,32 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bot.errors import StorageBusyError, StorageError
+from bot.errors import StorageBusyError, StorageError, StorageUnavailableError
+
+logger = logging.getLogger(__name__)
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 """Estimate references avoid 0/O and 1/I, which people misread when copying."""
-REFERENCE_LENGTH = 4
-REFERENCE = re.compile(rf"^E-[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}$")
+REFERENCE_LENGTH = 8
+"""8 symbols of 32 = 40 random bits: a guess finds one of a million stored estimates with a
+chance of about one in a million."""
+LEGACY_REFERENCE_LENGTH = 4
+"""References made before version 3 (`E-7K2Q`) are still looked up."""
+REFERENCE = re.compile(
+    rf"^E-(?:[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}"
+    rf"|[{REFERENCE_ALPHABET}]{{{LEGACY_REFERENCE_LENGTH}}})$"
+)
 BUSY_TIMEOUT_MS = 5000
 """How long a statement waits for another connection's write lock before `StorageBusyError`."""
 DEFAULT_RETENTION = dt.timedelta(days=365)
 EVENT_RETENTION = dt.timedelta(days=7)
 """Slack retries an event within minutes; a week of ids is plenty to drop every retry."""
+EVENT_CLAIM_TIMEOUT = dt.timedelta(minutes=2)
+"""A claim on an event older than this, never finished nor released (its process died while
+delivering), may be taken over by Slack's next retry."""
+SIGNATURE_RETENTION = dt.timedelta(minutes=6)
+"""Slack's signature window is 5 minutes either way; a signature older than that (plus a
+minute of clock slack) is refused as stale anyway, so it need not be remembered."""
 _REFERENCE_ATTEMPTS = 20
 _MIGRATION = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
@@ -49,7 +74,7 @@ def utc_now() -> dt.datetime:
 
 
 def random_reference() -> str:
-    """`E-` and four characters from `REFERENCE_ALPHABET`, e.g. `E-7K2Q`."""
+    """`E-` and eight characters from `REFERENCE_ALPHABET`, e.g. `E-7K2QM9TX`."""
     return "E-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
@@ -67,6 +92,19 @@ def migrations() -> list[tuple[int, str]]:
                 f"bot/store/migrations: expected version {position:03d}, found {version:03d}"
             )
     return found
+
+
+@functools.cache
+def tables_at(version: int) -> frozenset[str]:
+    """The tables a tokenbot database of schema `version` has (version 0: none)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        for _, script in migrations()[:version]:
+            for statement in _statements(script):
+                conn.execute(statement)
+        return _table_names(conn)
+    finally:
+        conn.close()
 
 
 @dataclass(frozen=True)
@@ -129,12 +167,15 @@ class Forgotten:
     estimates: int
     questions: int
     feedback: int
+    others_votes: int = 0
+    """Votes by other users on this user's answers whose question text was removed."""
 
 
 class Store:
     """The bot's database. Call `close()` when done (or use it as a context manager).
 
-    Raises `StorageError` when the file cannot be opened as a tokenbot database.
+    Raises `StorageError` when the file cannot be opened as a tokenbot database, and
+    `StorageUnavailableError` when a later read or write fails.
     """
 
     def __init__(
@@ -151,6 +192,9 @@ class Store:
         self._new_reference = new_reference
         self._retention = retention
         self._lock = threading.RLock()
+        self._failing: str | None = None
+        """The reason the last read or write failed, until one succeeds (to log once)."""
+        self._refuse_read_only()
         try:
             self._conn = sqlite3.connect(
                 self.path, timeout=busy_timeout_ms / 1000, check_same_thread=False
@@ -162,15 +206,37 @@ class Store:
             self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._prepare(busy_timeout_ms / 1000)
+            self._identity = self._file_identity()
         except StorageError:
             self._conn.close()
             raise
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, OSError) as exc:
             self._conn.close()
             raise StorageError(self._unreadable(exc)) from None
 
-    def _unreadable(self, exc: sqlite3.Error) -> str:
-        if _is_busy(exc):
+    def _refuse_read_only(self) -> None:
+        """A file nobody may write is refused before sqlite touches it (even when run as root)."""
+        if self.path == ":memory:":
+            return
+        try:
+            mode = os.stat(self.path).st_mode
+        except OSError:
+            return  # a new file, or one sqlite will name in its own error
+        if os.path.isfile(self.path) and not mode & 0o222:
+            raise StorageError(
+                f"the database {self.path} is read-only (mode {mode & 0o777:o}): tokenbot "
+                "writes to it; make it writable or point TOKENBOT_DB at a copy"
+            )
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        """(device, inode) of the open file, to notice it being removed or replaced."""
+        if self.path == ":memory:":
+            return None
+        info = os.stat(self.path)
+        return info.st_dev, info.st_ino
+
+    def _unreadable(self, exc: sqlite3.Error | OSError) -> str:
+        if isinstance(exc, sqlite3.Error) and _is_busy(exc):
             return f"the database {self.path} is locked by another process: {exc}"
         return (
             f"cannot open the database {self.path}: {exc} (not a tokenbot database, or "
@@ -202,6 +268,39 @@ class Store:
             raise StorageError(
                 f"the database {self.path} has schema version {current}, newer than this "
                 f"tokenbot knows ({latest}): upgrade tokenbot, or point TOKENBOT_DB elsewhere"
+            )
+        with self._lock:
+            found = _table_names(self._conn)
+        expected = tables_at(current)
+        if found - expected:
+            raise StorageError(
+                f"the database {self.path} is not a tokenbot database (it has tables "
+                f"tokenbot does not know: {', '.join(sorted(found - expected))}); it was left "
+                "untouched: point TOKENBOT_DB at another file"
+            )
+        if expected - found:
+            raise StorageError(
+                f"the database {self.path} is damaged: schema version {current} lacks the "
+                f"tables {', '.join(sorted(expected - found))}; it was left untouched: restore "
+                "it from a backup or point TOKENBOT_DB at another file"
+            )
+
+    def check_integrity(self) -> None:
+        """Read every page (`PRAGMA quick_check`); `StorageError` naming the file if damaged.
+
+        Opening reads only the first page, so `tokenbot serve` calls this once at start-up to
+        turn a file damaged further in into one line, instead of errors while answering.
+        """
+        try:
+            with self._lock:
+                rows = self._conn.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(self._unreadable(exc)) from None
+        problems = [str(row[0]) for row in rows if row[0] != "ok"]
+        if problems:
+            raise StorageError(
+                f"the database {self.path} is damaged ({problems[0]}): restore it from a "
+                "backup or point TOKENBOT_DB at another file"
             )
 
     def _prepare(self, patience: float) -> None:
@@ -244,31 +343,123 @@ class Store:
             self._conn.commit()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One transaction; a lock held past the busy timeout becomes `StorageBusyError`."""
+    def _write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction; a failure the file causes becomes `StorageUnavailableError`.
+
+        A transaction that need not survive a power cut (`durable=False`) skips the wait for
+        the disk (`synchronous = NORMAL`, still safe from corruption in WAL mode).
+        """
+        with self._lock, self._failures(writing=True):
+            if not durable:
+                self._conn.execute("PRAGMA synchronous = NORMAL")
+            try:
+                with self._conn:
+                    yield self._conn
+            finally:
+                if not durable:
+                    self._conn.execute("PRAGMA synchronous = FULL")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._failures(writing=False):
+            yield self._conn
+
+    @contextmanager
+    def _failures(self, *, writing: bool) -> Iterator[None]:
+        """Turn what the file refuses into `StorageUnavailableError`; log it once, and recovery.
+
+        Recovery is a write that succeeds (a full or locked file still serves reads). Errors of
+        the code itself (a closed store, a constraint) pass through unchanged.
+        """
         try:
-            with self._lock, self._conn:
-                yield self._conn
-        except sqlite3.OperationalError as exc:
-            if _is_busy(exc):
-                # Shown to Slack users too, so it names no file.
-                raise StorageBusyError(
-                    "the database stayed locked by another process for too long; "
-                    "try again in a moment"
-                ) from exc
+            self._check_file()
+            yield
+        except sqlite3.Error as exc:
+            failure = _unavailable(exc, self.path)
+            if failure is None:
+                raise
+            self._log_failure(failure)
+            raise failure from exc
+        except StorageUnavailableError as failure:
+            self._log_failure(failure)
             raise
+        if writing and self._failing is not None:
+            logger.warning("the database %s works again", self.path)
+            self._failing = None
+
+    def _check_file(self) -> None:
+        if self._identity is None:
+            return
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            info = None
+        if info is None or (info.st_dev, info.st_ino) != self._identity:
+            raise StorageUnavailableError(GONE, self.path)
+
+    def _log_failure(self, failure: StorageUnavailableError) -> None:
+        if self._failing != failure.message:
+            logger.warning("the database %s cannot be used: %s", self.path, failure.message)
+            self._failing = failure.message
 
     def _now(self) -> str:
         return _stamp(self._clock())
 
     # -- events ------------------------------------------------------------------------------
 
-    def mark_event_seen(self, event_id: str) -> bool:
-        """Record a Slack event id; True the first time, False for every retry (any process)."""
+    def claim_event(self, event_id: str) -> bool:
+        """Take the delivery of a Slack event's answer; True for exactly one caller at a time.
+
+        False when the answer was already delivered (`finish_event`), or while another caller
+        (in any process) holds the claim. A claim neither finished nor released within
+        `EVENT_CLAIM_TIMEOUT` (its process died) may be taken again.
+        """
+        now = self._clock()
         with self._write() as conn:
-            cursor = conn.execute(
+            inserted = conn.execute(
                 "INSERT OR IGNORE INTO events (event_id, seen_at) VALUES (?, ?)",
-                (event_id, self._now()),
+                (event_id, _stamp(now)),
+            ).rowcount
+            if inserted:
+                return True
+            taken_over = conn.execute(
+                "UPDATE events SET seen_at = ? "
+                "WHERE event_id = ? AND finished_at IS NULL AND seen_at < ?",
+                (_stamp(now), event_id, _stamp(now - EVENT_CLAIM_TIMEOUT)),
+            ).rowcount
+            return taken_over == 1
+
+    def finish_event(self, event_id: str) -> None:
+        """The claimed event's answer was delivered: every later retry is dropped."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE events SET finished_at = ? WHERE event_id = ?", (self._now(), event_id)
+            )
+
+    def release_event(self, event_id: str) -> None:
+        """The claimed event's answer could not be delivered: Slack's retry may try again."""
+        with self._write() as conn:
+            conn.execute(
+                "DELETE FROM events WHERE event_id = ? AND finished_at IS NULL", (event_id,)
+            )
+
+    # -- signed requests ---------------------------------------------------------------------
+
+    def claim_signature(self, timestamp: int, signature: str) -> bool:
+        """Record a signed request; False when this (timestamp, signature) was already seen.
+
+        Slack's signatures carry no nonce, so an exact replay within the 5-minute window would
+        otherwise pass verification. Pairs older than `SIGNATURE_RETENTION` are forgotten. This
+        runs inside every acknowledgement, so it does not wait for the disk: a power cut may
+        forget the last pairs, which matter for 5 minutes only.
+        """
+        now = self._clock()
+        oldest = int((now - SIGNATURE_RETENTION).timestamp())
+        with self._write(durable=False) as conn:
+            conn.execute("DELETE FROM signatures WHERE request_ts < ?", (oldest,))
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO signatures (request_ts, signature) VALUES (?, ?)",
+                (timestamp, signature),
             )
             return cursor.rowcount == 1
 
@@ -303,16 +494,16 @@ class Store:
         raise RuntimeError("could not find a free estimate reference")
 
     def get_estimate(self, reference: str) -> StoredEstimate | None:
-        with self._lock:
-            row = self._conn.execute(
+        with self._read() as conn:
+            row = conn.execute(
                 "SELECT * FROM estimates WHERE reference = ?", (reference.upper(),)
             ).fetchone()
         return None if row is None else _estimate(row)
 
     def recent_estimates(self, user_id: str, limit: int = 5) -> list[StoredEstimate]:
         """The user's latest estimates, newest first."""
-        with self._lock:
-            rows = self._conn.execute(
+        with self._read() as conn:
+            rows = conn.execute(
                 "SELECT * FROM estimates WHERE user_id = ? ORDER BY created_at DESC, id DESC "
                 "LIMIT ?",
                 (user_id, limit),
@@ -341,10 +532,8 @@ class Store:
             return cursor.lastrowid
 
     def get_question(self, question_id: int) -> StoredQuestion | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT * FROM questions WHERE id = ?", (question_id,)
-            ).fetchone()
+        with self._read() as conn:
+            row = conn.execute("SELECT * FROM questions WHERE id = ?", (question_id,)).fetchone()
         return None if row is None else _question(row)
 
     def questions(
@@ -352,27 +541,41 @@ class Store:
     ) -> list[StoredQuestion]:
         """Logged questions asked in [since, until), oldest first (every one by default)."""
         low, high = _period(since, until)
-        with self._lock:
-            rows = self._conn.execute(
+        with self._read() as conn:
+            rows = conn.execute(
                 "SELECT * FROM questions WHERE created_at >= ? AND created_at < ? ORDER BY id",
                 (low, high),
             ).fetchall()
         return [_question(row) for row in rows]
 
-    def record_feedback(self, *, entry_id: str, question: str, helpful: bool, user_id: str) -> None:
-        """Store a click; the same user's later click on the same answer replaces it."""
+    def record_feedback(
+        self,
+        *,
+        entry_id: str,
+        question: str,
+        helpful: bool,
+        user_id: str,
+        question_id: int | None = None,
+    ) -> None:
+        """Store a click; the same user's later click on the same answer replaces it.
+
+        `question_id` is the question the answer was given to (whoever asked it), so that
+        forgetting the asker also removes their text from this vote.
+        """
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO feedback (entry_id, question, helpful, user_id, created_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, entry_id, question) "
-                "DO UPDATE SET helpful = excluded.helpful, created_at = excluded.created_at",
-                (entry_id, question, helpful, user_id, self._now()),
+                "INSERT INTO feedback (entry_id, question, helpful, user_id, created_at, "
+                "question_id) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (user_id, entry_id, question) DO UPDATE SET "
+                "helpful = excluded.helpful, created_at = excluded.created_at, "
+                "question_id = excluded.question_id",
+                (entry_id, question, helpful, user_id, self._now(), question_id),
             )
 
     def feedback(self, entry_id: str) -> list[tuple[str, bool]]:
         """(user id, helpful) for every vote on an entry, in the order first cast."""
-        with self._lock:
-            rows = self._conn.execute(
+        with self._read() as conn:
+            rows = conn.execute(
                 "SELECT user_id, helpful FROM feedback WHERE entry_id = ? ORDER BY id",
                 (entry_id,),
             ).fetchall()
@@ -383,8 +586,8 @@ class Store:
     ) -> list[StoredVote]:
         """Every feedback vote cast in [since, until), in the order first cast."""
         low, high = _period(since, until)
-        with self._lock:
-            rows = self._conn.execute(
+        with self._read() as conn:
+            rows = conn.execute(
                 "SELECT * FROM feedback WHERE created_at >= ? AND created_at < ? ORDER BY id",
                 (low, high),
             ).fetchall()
@@ -406,8 +609,8 @@ class Store:
     ) -> list[Activity]:
         """Questions and estimates in [since, until): kind, user and time, oldest first."""
         low, high = _period(since, until)
-        with self._lock:
-            rows = self._conn.execute(
+        with self._read() as conn:
+            rows = conn.execute(
                 "SELECT 'question' AS kind, user_id, created_at FROM questions "
                 "WHERE created_at >= ? AND created_at < ? "
                 "UNION ALL SELECT 'estimate', user_id, created_at FROM estimates "
@@ -439,11 +642,27 @@ class Store:
                 (texts_before,),
             ).rowcount
             events = conn.execute("DELETE FROM events WHERE seen_at < ?", (events_before,)).rowcount
+            conn.execute(
+                "DELETE FROM signatures WHERE request_ts < ?",
+                (int((now - SIGNATURE_RETENTION).timestamp()),),
+            )
         return Purged(question_texts=questions, feedback_texts=feedback, events=events)
 
     def forget(self, user_id: str) -> Forgotten:
-        """Delete every estimate, question and feedback vote of one user (one transaction)."""
+        """Delete every estimate, question and vote of one user, and their question texts.
+
+        Other users' votes on this user's answers keep the vote but lose the question text
+        (matched by question id, or by text for votes recorded before version 3). One
+        transaction.
+        """
         with self._write() as conn:
+            others = conn.execute(
+                "UPDATE feedback SET question = NULL WHERE user_id != ? AND ("
+                "question_id IN (SELECT id FROM questions WHERE user_id = ?) OR ("
+                "question_id IS NULL AND question != '' AND question IN "
+                "(SELECT text FROM questions WHERE user_id = ? AND text IS NOT NULL)))",
+                (user_id, user_id, user_id),
+            )
             estimates = conn.execute("DELETE FROM estimates WHERE user_id = ?", (user_id,))
             questions = conn.execute("DELETE FROM questions WHERE user_id = ?", (user_id,))
             feedback = conn.execute("DELETE FROM feedback WHERE user_id = ?", (user_id,))
@@ -451,6 +670,7 @@ class Store:
                 estimates=estimates.rowcount,
                 questions=questions.rowcount,
                 feedback=feedback.rowcount,
+                others_votes=others.rowcount,
             )
 
 
@@ -499,6 +719,37 @@ def _is_busy(exc: sqlite3.Error) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)
     # Extended codes (e.g. SQLITE_BUSY_SNAPSHOT) carry the primary code in the low byte.
     return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+BUSY = "the database stayed locked by another process for too long; try again in a moment"
+GONE = "the database file was removed or replaced while tokenbot was running"
+DAMAGED = "the database file is damaged"
+_REASONS = {
+    sqlite3.SQLITE_FULL: "the disk holding the database is full",
+    sqlite3.SQLITE_READONLY: "the database is read-only",
+    sqlite3.SQLITE_PERM: "the database may not be written",
+    sqlite3.SQLITE_CORRUPT: DAMAGED,
+    sqlite3.SQLITE_NOTADB: DAMAGED,
+    sqlite3.SQLITE_IOERR: "the database file could not be read or written (I/O error)",
+    sqlite3.SQLITE_CANTOPEN: "the database file could not be opened",
+}
+"""Primary sqlite result codes that mean the file (not the code) refused; messages name no file."""
+
+
+def _unavailable(exc: sqlite3.Error, path: str) -> StorageUnavailableError | None:
+    """The `StorageUnavailableError` for an error the file caused, or None for a code error."""
+    if _is_busy(exc):
+        return StorageBusyError(BUSY, path)
+    code = getattr(exc, "sqlite_errorcode", None)
+    reason = None if code is None else _REASONS.get(code & 0xFF)
+    return None if reason is None else StorageUnavailableError(reason, path)
+
+
+def _table_names(conn: sqlite3.Connection) -> frozenset[str]:
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    return frozenset(str(row[0]) for row in rows)
 
 
 def _statements(script: str) -> list[str]:

@@ -81,3 +81,60 @@ class TestSettings:
         settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
         with pytest.raises(SettingsError, match="SLACK_APP_TOKEN"):
             settings.require(Mode.SOCKET)
+
+
+class TestSecretsFromFiles:
+    """`SLACK_BOT_TOKEN_FILE` and friends: the Docker and Kubernetes secrets convention."""
+
+    @pytest.fixture
+    def secrets(self, tmp_path: Path) -> dict[str, str]:
+        files = {
+            "SLACK_BOT_TOKEN_FILE": "xoxb-from-file\n",
+            "SLACK_SIGNING_SECRET_FILE": "signing-from-file\r\n",
+            "SLACK_APP_TOKEN_FILE": "xapp-from-file",
+        }
+        env = {}
+        for name, content in files.items():
+            path = tmp_path / name.lower()
+            path.write_text(content, encoding="utf-8", newline="")
+            env[name] = str(path)
+        return env
+
+    def test_every_secret_can_come_from_a_file(self, secrets: dict[str, str]) -> None:
+        settings = Settings.from_env(secrets)
+        assert settings.bot_token.get_secret_value() == "xoxb-from-file"
+        assert settings.signing_secret is not None
+        assert settings.signing_secret.get_secret_value() == "signing-from-file"
+        assert settings.app_token is not None
+        assert settings.app_token.get_secret_value() == "xapp-from-file"
+
+    def test_a_file_is_checked_like_a_variable(self, tmp_path: Path) -> None:
+        path = tmp_path / "token"
+        path.write_text("not-a-bot-token\n")
+        with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN is malformed"):
+            Settings.from_env({"SLACK_BOT_TOKEN_FILE": str(path)})
+
+    def test_both_ways_at_once_is_an_error(self, secrets: dict[str, str]) -> None:
+        with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN and SLACK_BOT_TOKEN_FILE"):
+            Settings.from_env({**secrets, "SLACK_BOT_TOKEN": "xoxb-1"})
+
+    def test_a_missing_file_is_named_with_its_variable(self, tmp_path: Path) -> None:
+        missing = tmp_path / "nope"
+        with pytest.raises(SettingsError) as raised:
+            Settings.from_env({"SLACK_BOT_TOKEN_FILE": str(missing)})
+        assert "SLACK_BOT_TOKEN_FILE" in raised.value.message
+        assert str(missing) in raised.value.message
+        assert "No such file" in raised.value.message
+
+    def test_an_empty_file_is_an_error(self, tmp_path: Path) -> None:
+        empty = tmp_path / "empty"
+        empty.write_text("\n")
+        with pytest.raises(SettingsError, match="empty"):
+            Settings.from_env({"SLACK_BOT_TOKEN_FILE": str(empty)})
+
+    def test_the_secret_in_a_file_is_never_echoed(self, tmp_path: Path) -> None:
+        path = tmp_path / "token"
+        path.write_text("xoxb-has space\n")
+        with pytest.raises(SettingsError) as raised:
+            Settings.from_env({"SLACK_BOT_TOKEN_FILE": str(path)})
+        assert "has space" not in raised.value.message

@@ -1,4 +1,8 @@
-"""Buttons: Helpful / Not helpful, Did you mean, Full answer, For a ticket, Share in channel."""
+"""Buttons: Helpful / Not helpful, Did you mean, Full answer, For a ticket, Share in channel.
+
+Each click is acknowledged at once; the reply (a `response_url` or Web API call) follows from
+the pool of work after the ack, so a slow Slack never makes a click fail.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.deps import Deps
 from bot.errors import BotError
 from bot.slack import render
+from bot.slack.background import in_background
 from bot.slack.buttons import ButtonValue
 from bot.slack.render import Message
 from bot.slack.replies import (
@@ -76,10 +81,14 @@ def _permalink(click: Click, client: WebClient) -> str | None:
     return link if isinstance(link, str) else None
 
 
+def acknowledge(ack: Ack) -> None:
+    """A click is acknowledged at once; what it does follows after the ack."""
+    ack()
+
+
 def register(app: App, deps: Deps) -> None:
     def feedback(helpful: bool) -> Any:
-        def vote(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-            ack()
+        def vote(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
             click = Click.from_body(body)
             try:
                 value = ButtonValue.decode(click.value)
@@ -88,28 +97,21 @@ def register(app: App, deps: Deps) -> None:
                 reply = render.render_error(exc.message)
             _send_private(click, reply, respond, client)
 
-        return vote
+        return in_background(vote)
 
-    app.action(action_pattern(Action.HELPFUL))(feedback(True))
-    app.action(action_pattern(Action.NOT_HELPFUL))(feedback(False))
-
-    @app.action(action_pattern(Action.DID_YOU_MEAN))
-    def swap_in_choice(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def swap_in_choice(body: dict[str, Any], respond: Respond) -> None:
         """Replace the message the choice was made in with the chosen entry's answer."""
-        ack()
         try:
             reply = chosen_answer(deps, ButtonValue.decode(Click.from_body(body).value))
         except BotError as exc:
             reply = render.render_error(exc.message)
         respond(replace_original=True, **reply.as_kwargs())
 
-    @app.action(action_pattern(Action.FULL_ANSWER))
-    def expand_answer(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def expand_answer(body: dict[str, Any], respond: Respond) -> None:
         """Replace the short answer with the whole answer and every source, in place.
 
         A stale button leaves the short answer where it is and tells the clicker privately.
         """
-        ack()
         try:
             reply = full_answer(deps, ButtonValue.decode(Click.from_body(body).value))
         except BotError as exc:
@@ -118,10 +120,8 @@ def register(app: App, deps: Deps) -> None:
             return
         respond(replace_original=True, **reply.as_kwargs())
 
-    @app.action(action_pattern(Action.TICKET))
-    def for_a_ticket(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def for_a_ticket(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         """A plain-text block to paste into a support ticket, with the answer's permalink."""
-        ack()
         click = Click.from_body(body)
         try:
             reply = ticket(deps, ButtonValue.decode(click.value), _permalink(click, client))
@@ -129,10 +129,8 @@ def register(app: App, deps: Deps) -> None:
             reply = render.render_error(exc.message)
         _send_private(click, reply, respond, client)
 
-    @app.action(action_pattern(Action.SHARE))
-    def share_in_channel(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def share_in_channel(body: dict[str, Any], respond: Respond) -> None:
         """Post the same reply visibly, for the whole channel."""
-        ack()
         click = Click.from_body(body)
         try:
             replay = ButtonValue.decode(click.value).command or ""
@@ -150,3 +148,14 @@ def register(app: App, deps: Deps) -> None:
             [*reply.blocks, render.context(f"Shared by <@{click.user_id}>")],
         )
         respond(response_type="in_channel", replace_original=False, **shared.as_kwargs())
+
+    handlers = {
+        Action.HELPFUL: feedback(True),
+        Action.NOT_HELPFUL: feedback(False),
+        Action.DID_YOU_MEAN: in_background(swap_in_choice),
+        Action.FULL_ANSWER: in_background(expand_answer),
+        Action.TICKET: in_background(for_a_ticket),
+        Action.SHARE: in_background(share_in_channel),
+    }
+    for action, handler in handlers.items():
+        app.action(action_pattern(action))(ack=acknowledge, lazy=[handler])

@@ -13,6 +13,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.deps import Deps
 from bot.slack.audit import audit_reply, first_reply
+from bot.slack.background import in_background
 from bot.slack.replies import Command
 from bot.slack.surfaces import COMMAND
 
@@ -39,4 +40,4 @@ def register(app: App, deps: Deps) -> None:
         reply = audit_reply(deps, request.argument, command["user_id"], env=os.environ)
         respond(response_type="ephemeral", replace_original=False, **reply.as_kwargs())
 
-    app.command(COMMAND, matchers=[_is_audit])(ack=acknowledge, lazy=[run])
+    app.command(COMMAND, matchers=[_is_audit])(ack=acknowledge, lazy=[in_background(run)])

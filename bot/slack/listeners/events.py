@@ -1,4 +1,8 @@
-"""Mentions and direct messages: the answer (or estimate) in a thread under the user's message."""
+"""Mentions and direct messages: the answer (or estimate) in a thread under the user's message.
+
+Bolt acknowledges the event at once; the answer is computed and posted after the ack, exactly
+once per event id across retries and processes (`deliver_once`).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,21 @@ from typing import Any
 from slack_bolt import App, Say
 
 from bot.deps import Deps
+from bot.slack.background import deliver_once, in_background
 from bot.slack.replies import Asker, reply_to_message
 
 
 def _from_a_person(event: dict[str, Any]) -> bool:
     """A person's new message: not a bot's, not an edit or other subtype, not empty."""
+    text = event.get("text")
     return (
         not event.get("subtype")
         and not event.get("bot_id")
         and "edited" not in event
-        and bool((event.get("text") or "").strip())
-        and bool(event.get("user"))
+        and isinstance(text, str)
+        and bool(text.strip())
+        and isinstance(event.get("user"), str)
+        and isinstance(event.get("channel"), str)
     )
 
 
@@ -25,14 +33,22 @@ def _is_dm(event: dict[str, Any]) -> bool:
     return event.get("channel_type") == "im" and _from_a_person(event)
 
 
-def register(app: App, deps: Deps) -> None:
-    def answer_in_thread(event: dict[str, Any], say: Say) -> None:
-        asker = Asker(user_id=event["user"], channel_id=event["channel"])
-        reply = reply_to_message(deps, event["text"], asker)
-        say(thread_ts=event.get("thread_ts") or event["ts"], **reply.as_kwargs())
+def acknowledge() -> None:
+    """Bolt acknowledges events by itself; the answer follows after the ack."""
 
-    app.event("app_mention", matchers=[_from_a_person])(answer_in_thread)
-    app.event("message", matchers=[_is_dm])(answer_in_thread)
+
+def register(app: App, deps: Deps) -> None:
+    def answer_in_thread(body: dict[str, Any], event: dict[str, Any], say: Say) -> None:
+        def send() -> None:
+            asker = Asker(user_id=event["user"], channel_id=event["channel"])
+            reply = reply_to_message(deps, event["text"], asker)
+            say(thread_ts=event.get("thread_ts") or event["ts"], **reply.as_kwargs())
+
+        deliver_once(deps.store, body.get("event_id"), send)
+
+    answer = in_background(answer_in_thread)
+    app.event("app_mention", matchers=[_from_a_person])(ack=acknowledge, lazy=[answer])
+    app.event("message", matchers=[_is_dm])(ack=acknowledge, lazy=[answer])
 
     @app.event("message")
     def ignore_other_messages() -> None:

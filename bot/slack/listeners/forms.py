@@ -17,6 +17,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.deps import Deps
 from bot.errors import BotError, StaleActionError
 from bot.slack import render
+from bot.slack.background import in_background
 from bot.slack.buttons import ButtonValue
 from bot.slack.listeners.actions import Click
 from bot.slack.modals import Origin, Prefill, estimate_form, prefill_from, read_form
@@ -24,6 +25,7 @@ from bot.slack.render import Message
 from bot.slack.replies import Asker, Command, run_estimate
 from bot.slack.surfaces import COMMAND, ESTIMATE_FORM, Action, action_pattern
 from calculators.errors import CalculatorError
+from calculators.estimate import estimate
 
 logger = logging.getLogger(__name__)
 
@@ -71,20 +73,25 @@ def _deliver(reply: Message, origin: Origin, user_id: str, client: WebClient) ->
     client.chat_postEphemeral(channel=origin.channel_id, user=user_id, **reply.as_kwargs())
 
 
-def register(app: App, deps: Deps) -> None:
-    """Register before the general `/tokens` listener: Bolt runs the first that matches."""
+def acknowledge(ack: Ack) -> None:
+    """The command or click is acknowledged at once; the form opens after the ack."""
+    ack()
 
-    @app.command(COMMAND, matchers=[_wants_the_form])
-    def open_form(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+
+def register(app: App, deps: Deps) -> None:
+    """Register before the general `/tokens` listener: Bolt runs the first that matches.
+
+    Every Web API call (`views.open`, the reply to a submission) runs after the ack, so a slow
+    Slack never makes the command, the click or the submission fail.
+    """
+
+    def open_form(command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         """`/tokens estimate` with no terms: the form, empty."""
-        ack()
         origin = Origin(command["channel_id"], command.get("response_url"))
         _open(client, command["trigger_id"], estimate_form(deps.cards, origin), respond)
 
-    @app.action(action_pattern(Action.EDIT))
-    def edit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def edit(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         """The Edit button of an estimate: the form, pre-filled with its terms."""
-        ack()
         click = Click.from_body(body)
         try:
             prefill = _prefill(deps, ButtonValue.decode(click.value))
@@ -95,21 +102,36 @@ def register(app: App, deps: Deps) -> None:
         origin = Origin(click.channel_id, body.get("response_url"))
         _open(client, body["trigger_id"], estimate_form(deps.cards, origin, prefill), respond)
 
-    @app.view(ESTIMATE_FORM)
-    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        """Errors go under their field; otherwise the form closes and the estimate is posted."""
+    def check(ack: Ack, view: dict[str, Any]) -> None:
+        """Errors go under their field (the form stays open); otherwise the form closes."""
         form = read_form((view.get("state") or {}).get("values") or {}, deps.cards)
         if form.errors:
             ack(response_action="errors", errors=form.errors)
             return
+        try:
+            estimate(form.line, deps.cards)  # local and fast: a bad term is a field error
+        except CalculatorError as exc:
+            ack(response_action="errors", errors={form.error_block(): exc.message})
+            return
+        ack()
+
+    def submit(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        """After the form closed: store the estimate and post it where the form was opened."""
+        form = read_form((view.get("state") or {}).get("values") or {}, deps.cards)
+        if form.errors:
+            return  # answered in the ack
         origin = Origin.decode(view.get("private_metadata"))
         user_id = body["user"]["id"]
         try:
             reply = run_estimate(deps, form.line, Asker(user_id, origin.channel_id), share=True)
-        except CalculatorError as exc:
-            ack(response_action="errors", errors={form.error_block(): exc.message})
-            return
+        except CalculatorError:
+            return  # answered in the ack
         except BotError as exc:
             reply = render.render_error(exc.message)
-        ack()
         _deliver(reply, origin, user_id, client)
+
+    app.command(COMMAND, matchers=[_wants_the_form])(
+        ack=acknowledge, lazy=[in_background(open_form)]
+    )
+    app.action(action_pattern(Action.EDIT))(ack=acknowledge, lazy=[in_background(edit)])
+    app.view(ESTIMATE_FORM)(ack=check, lazy=[in_background(submit)])

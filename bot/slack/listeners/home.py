@@ -8,12 +8,20 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.slack.background import deliver_once, in_background
+from bot.slack.listeners.events import acknowledge
 from bot.slack.replies import home
 
 
 def register(app: App, deps: Deps) -> None:
-    @app.event("app_home_opened")
-    def publish_home(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home":
+    def publish_home(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        user = event.get("user")
+        if event.get("tab", "home") != "home" or not isinstance(user, str):
             return
-        client.views_publish(user_id=event["user"], view=home(deps, event["user"]))
+        deliver_once(
+            deps.store,
+            body.get("event_id"),
+            lambda: client.views_publish(user_id=user, view=home(deps, user)),
+        )
+
+    app.event("app_home_opened")(ack=acknowledge, lazy=[in_background(publish_home)])

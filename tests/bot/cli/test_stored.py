@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from bot.store.snapshots import EstimateSnapshot
 from calculators.estimate import estimate
 from knowledge.loader import KnowledgeBase
 from knowledge.matching import Index
+from tests.bot.store.test_faults import another_apps_file, damage_past_the_first_page
 
 MADE = dt.datetime(2026, 11, 20, 15, 45, tzinfo=dt.UTC)
 
@@ -33,15 +35,6 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     with Store(path):
         pass
     return path
-
-
-@pytest.fixture
-def garbage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, bytes]:
-    path = tmp_path / "broken.db"
-    data = b"definitely not a database\n" * 100
-    path.write_bytes(data)
-    monkeypatch.setenv("TOKENBOT_DB", str(path))
-    return path, data
 
 
 def save(path: Path, knowledge: tuple[KnowledgeBase, Index], terms: str, user: str = "U1") -> str:
@@ -173,7 +166,10 @@ class TestForget:
         assert main(["forget", "U0GONE01"]) == 0
 
         out = capsys.readouterr().out
-        assert out == "Removed for U0GONE01: 1 estimates, 1 questions, 1 feedback votes.\n"
+        assert out == (
+            "Removed for U0GONE01: 1 estimates, 1 questions, 1 feedback votes; their question "
+            "text from 0 votes by other users.\n"
+        )
         with Store(db) as store:
             assert store.recent_estimates("U0GONE01") == []
             assert store.questions() == []
@@ -247,33 +243,84 @@ class TestReport:
             assert [q.text for q in store.questions()] == [None, None]
 
 
-class TestDamagedDatabase:
-    @pytest.mark.parametrize("args", [["show", "E-7K2Q"], ["forget", "U1"], ["report", "usage"]])
-    def test_one_line_naming_the_file_and_nothing_overwritten(
-        self,
-        args: list[str],
-        garbage: tuple[Path, bytes],
-        capsys: pytest.CaptureFixture[str],
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"definitely not a database\n" * 100)
+
+
+def _damaged(path: Path) -> None:
+    with Store(path) as store:
+        for n in range(300):
+            store.record_question(
+                text=f"question {n} " + "x" * 400,
+                entry_id=None,
+                score=0.1,
+                user_id="U1",
+                channel_id="C1",
+            )
+    damage_past_the_first_page(path)
+
+
+def _read_only(path: Path) -> None:
+    with Store(path) as store:
+        store.record_question(text="q", entry_id=None, score=0.1, user_id="U1", channel_id="C1")
+    path.chmod(0o444)
+
+
+class TestFilesThatAreNotUsable:
+    """Not a database, another application's, damaged past its first page, read-only."""
+
+    @pytest.fixture(
+        params=[_garbage, another_apps_file, _damaged, _read_only], ids=lambda f: f.__name__
+    )
+    def bad(
+        self, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> Iterator[tuple[Path, bytes]]:
+        path = tmp_path / "tokenbot.db"
+        request.param(path)
+        for leftover in tmp_path.glob("tokenbot.db-*"):
+            leftover.unlink()
+        monkeypatch.setenv("TOKENBOT_DB", str(path))
+        yield path, path.read_bytes()
+        path.chmod(0o644)
+
+    @pytest.mark.parametrize(
+        "args", [["show", "E-7K2QM9TX"], ["forget", "U1"], ["report", "usage"]]
+    )
+    def test_one_line_naming_the_file_and_exit_1(
+        self, args: list[str], bad: tuple[Path, bytes], capsys: pytest.CaptureFixture[str]
     ) -> None:
-        path, data = garbage
+        path, data = bad
         assert main(args) == 1
         err = capsys.readouterr().err
-        assert err.count("\n") == 1
+        assert err.count("\n") == 1, err
         assert str(path) in err
         assert "Traceback" not in err
         assert path.read_bytes() == data
 
+    @pytest.mark.parametrize("args", [["show", "E-7K2QM9TX"], ["report", "usage"]])
+    def test_another_applications_file_is_left_byte_for_byte(
+        self, args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        path = tmp_path / "theirs.db"
+        another_apps_file(path)
+        data = path.read_bytes()
+        monkeypatch.setenv("TOKENBOT_DB", str(path))
+        assert main(args) == 1
+        assert path.read_bytes() == data
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["theirs.db"]
+
     def test_serve_stops_at_start_up(
         self,
-        garbage: tuple[Path, bytes],
+        bad: tuple[Path, bytes],
         monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str],
     ) -> None:
-        path, data = garbage
+        path, data = bad
         monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
         monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
         assert main(["serve"]) == 1
         err = capsys.readouterr().err
-        assert err.startswith(f"tokenbot serve: cannot open the database {path}")
-        assert err.count("\n") == 1
+        assert err.startswith("tokenbot serve: ")
+        assert str(path) in err
+        assert err.count("\n") == 1, err
         assert path.read_bytes() == data

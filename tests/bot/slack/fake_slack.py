@@ -3,7 +3,8 @@
 A stdlib `ThreadingHTTPServer` on 127.0.0.1 (port 0) records every request as a `Call` and
 answers like Slack: `auth.test` with a bot identity, `chat.*` and `views.publish` with
 `ok: true`, `chat.getPermalink` with a permalink, and `/hooks/...` (response URLs) with `ok`.
-It can be told to fail the next calls with 429 (and `Retry-After`) or 500.
+It can be told to fail the next calls with 429 (and `Retry-After`) or 500, and to hold calls
+(hang without answering) until released, as a Slack having a bad day would.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+HOLD_AT_MOST = 30.0
+"""Seconds a held call hangs at most, so that a test that forgets to release still ends."""
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
 TEAM_ID = "T0001"
@@ -40,7 +43,9 @@ class FakeSlack:
 
     def __init__(self) -> None:
         self.all_calls: list[Call] = []
-        self._failures: deque[tuple[int, dict[str, str]]] = deque()
+        self._failures: deque[tuple[int, dict[str, str], str | None]] = deque()
+        self._held: tuple[str, ...] = ()
+        self._release = threading.Event()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -54,6 +59,7 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
@@ -72,12 +78,39 @@ class FakeSlack:
 
     # -- behaviour ---------------------------------------------------------------------------
 
-    def fail_next(self, count: int, status: int = 429, retry_after: int = 0) -> None:
-        """Answer the next `count` calls (not `auth.test`) with `status`."""
+    def fail_next(
+        self,
+        count: int,
+        status: int = 429,
+        retry_after: int | str = 0,
+        *,
+        method: str | None = None,
+    ) -> None:
+        """Answer the next `count` calls (not `auth.test`; only `method`'s if given) with `status`.
+
+        `retry_after` is sent as it is: seconds, or an HTTP date.
+        """
         headers = {"Retry-After": str(retry_after)} if status == 429 else {}
         with self._lock:
             for _ in range(count):
-                self._failures.append((status, headers))
+                self._failures.append((status, headers, method))
+
+    def hold(self, *prefixes: str) -> None:
+        """Calls whose method (or hook path) starts with a prefix hang until `release()`."""
+        with self._lock:
+            self._release.clear()
+            self._held = prefixes
+
+    def release(self) -> None:
+        with self._lock:
+            self._held = ()
+        self._release.set()
+
+    def _wait_if_held(self, method: str) -> None:
+        with self._lock:
+            held = any(method.startswith(prefix) for prefix in self._held)
+        if held:
+            self._release.wait(HOLD_AT_MOST)
 
     # -- what was received -------------------------------------------------------------------
 
@@ -132,9 +165,11 @@ class FakeSlack:
                 },
             )
         with self._lock:
-            failure = self._failures.popleft() if self._failures else None
+            failure = next((f for f in self._failures if f[2] is None or f[2] == method), None)
+            if failure is not None:
+                self._failures.remove(failure)
         if failure is not None:
-            status, extra = failure
+            status, extra, _ = failure
             error = "ratelimited" if status == 429 else "internal_error"
             return status, extra, {"ok": False, "error": error}
         if path.startswith("/hooks/"):
@@ -167,6 +202,7 @@ class FakeSlack:
                 raw = self.rfile.read(length).decode("utf-8")
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 path = self.path.split("?", 1)[0]
+                fake._wait_if_held(path.removeprefix("/api/"))
                 status, extra, answer = fake._answer(path, headers)
                 body = _parse(raw, headers.get("content-type", ""))
                 with fake._lock:

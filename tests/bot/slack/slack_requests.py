@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import itertools
 import json
 import time
 from typing import Any
 from urllib.parse import urlencode
-
-from slack_sdk.signature import SignatureVerifier
 
 SECRET = "test-signing-secret"
 USER = "U0USER01"
@@ -16,10 +17,23 @@ DM_CHANNEL = "D0DM0001"
 TEAM = "T0001"
 
 
-def sign(body: str, content_type: str, *, secret: str = SECRET, age: int = 0) -> dict[str, str]:
+_TRIGGERS = itertools.count(1)
+
+
+def trigger_id() -> str:
+    """A fresh trigger id: Slack gives every command and click its own, so no two bodies match."""
+    return f"{next(_TRIGGERS)}.1700000000.abcdef"
+
+
+def sign(
+    body: str | bytes, content_type: str, *, secret: str = SECRET, age: int = 0
+) -> dict[str, str]:
     """Headers for `body`: a valid signature over a timestamp `age` seconds old."""
     timestamp = str(int(time.time()) - age)
-    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    # Slack signs the bytes it sends, UTF-8 or not (slack_sdk's helper only takes text).
+    digest = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256)
+    signature = "v0=" + digest.hexdigest()
     return {
         "content-type": content_type,
         "x-slack-request-timestamp": timestamp,
@@ -31,15 +45,23 @@ FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
 
-def command(text: str, response_url: str, *, user: str = USER, channel: str = CHANNEL) -> str:
-    """A form-encoded `/tokens` slash command."""
+def command(
+    text: str,
+    response_url: str,
+    *,
+    user: str = USER,
+    channel: str = CHANNEL,
+    channel_name: str = "general",
+    trigger: str | None = None,
+) -> str:
+    """A form-encoded `/tokens` slash command (with a fresh trigger id unless `trigger`)."""
     return urlencode(
         {
             "token": "legacy",
             "team_id": TEAM,
             "team_domain": "example",
             "channel_id": channel,
-            "channel_name": "general",
+            "channel_name": channel_name,
             "user_id": user,
             "user_name": "csm",
             "command": "/tokens",
@@ -47,7 +69,7 @@ def command(text: str, response_url: str, *, user: str = USER, channel: str = CH
             "api_app_id": "A0APP001",
             "is_enterprise_install": "false",
             "response_url": response_url,
-            "trigger_id": "1.2.3",
+            "trigger_id": trigger or trigger_id(),
         }
     )
 
@@ -128,7 +150,7 @@ def click(
         "api_app_id": "A0APP001",
         "token": "legacy",
         "container": container,
-        "trigger_id": "1.2.3",
+        "trigger_id": trigger_id(),
         "team": {"id": TEAM, "domain": "example"},
         "channel": {"id": channel, "name": "general"},
         "response_url": response_url,

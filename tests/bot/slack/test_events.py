@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from slack_bolt import BoltRequest
 
 from bot.settings import Settings
+from bot.slack import replies
 from bot.slack.app import build_app
+from bot.slack.wsgi import TokenbotWsgi
 from tests.bot.slack import slack_requests as rq
-from tests.bot.slack.conftest import Driver, all_text
+from tests.bot.slack.conftest import Driver, InlineExecutor, all_text, call_wsgi
 from tests.bot.slack.limits import assert_within_limits
 
 QUESTION = "how many tokens does an STA user use per month?"
@@ -75,8 +76,7 @@ class TestRetriedEvents:
         body = rq.event(rq.mention(QUESTION), event_id="EvRETRY1")
         first = slack.send(body, rq.JSON)
         retried = {"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"}
-        headers = {**rq.sign(body, rq.JSON), **retried}
-        retry = slack.app.dispatch(BoltRequest(body=body, headers=headers))
+        retry = slack.send(body, rq.JSON, extra_headers=retried)
         assert first.status == retry.status == 200
         assert len(slack.fake.calls_to("chat.postMessage")) == 1
 
@@ -84,9 +84,9 @@ class TestRetriedEvents:
         self, slack: Driver, settings: Settings
     ) -> None:
         slack.event(rq.mention(QUESTION), event_id="EvRESTART")
-        restarted = build_app(settings, slack.deps, process_before_response=True)
-        body = rq.event(rq.mention(QUESTION), event_id="EvRESTART")
-        restarted.dispatch(BoltRequest(body=body, headers=rq.sign(body, rq.JSON)))
+        restarted = build_app(settings, slack.deps, executor=InlineExecutor())
+        body = rq.event(rq.mention(QUESTION), event_id="EvRESTART").encode()
+        call_wsgi(TokenbotWsgi(restarted, slack.deps, rq.SECRET), body, rq.sign(body, rq.JSON))
         assert len(slack.fake.calls_to("chat.postMessage")) == 1
 
     def test_different_events_are_each_answered(self, slack: Driver) -> None:
@@ -107,7 +107,7 @@ class TestSignatures:
 
     def test_missing_signature_is_rejected_with_401(self, slack: Driver) -> None:
         body = rq.command("help", slack.fake.hook_url())
-        response = slack.app.dispatch(BoltRequest(body=body, headers={"content-type": rq.FORM}))
+        response = slack.send_unsigned(body, {"content-type": rq.FORM})
         assert response.status == 401
 
     def test_rejected_event_does_not_use_up_its_event_id(self, slack: Driver) -> None:
@@ -154,11 +154,16 @@ class TestUnexpectedErrors:
         assert apology.body["thread_ts"] == "1700000000.000100"
         assert any(record.exc_info for record in caplog.records)
 
-    def test_slash_command_failure_is_apologised_for_via_the_response_url(
-        self, slack: Driver
+    def test_slash_command_failure_is_apologised_for_in_the_acknowledgement(
+        self, slack: Driver, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        slack.deps.store.close()
-        slack.command("estimate copilot=5")
-        [apology] = slack.fake.hooks()
-        assert "Sorry, something went wrong" in apology.body["text"]
-        assert apology.body["response_type"] == "ephemeral"
+        """The ack itself carries the apology: no outbound call stands between it and Slack."""
+
+        def broken(*args: object) -> None:
+            raise ZeroDivisionError("a bug in the calculator")
+
+        monkeypatch.setattr(replies, "estimate", broken)
+        apology = slack.command_reply("estimate copilot=5")
+        assert "Sorry, something went wrong" in apology["text"]
+        assert apology["response_type"] == "ephemeral"
+        assert [c.method for c in slack.fake.calls if c.method != "auth.test"] == []

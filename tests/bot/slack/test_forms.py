@@ -20,12 +20,13 @@ from tests.bot.slack.limits import assert_within_limits
 ANY_REFERENCE = re.compile(REFERENCE.pattern.removeprefix("^").removesuffix("$"))
 
 
-def opened_view(slack: Driver, count: int = 1) -> dict[str, Any]:
+def opened_view(slack: Driver, count: int = 1, trigger: str | None = None) -> dict[str, Any]:
     """The view of the last `views.open` call, checked by slack_sdk's own models."""
     calls = slack.fake.wait_for("views.open", count)
     view: dict[str, Any] = calls[-1].body["view"]
     View(**view).validate_json()
-    assert calls[-1].body["trigger_id"] == "1.2.3"
+    if trigger is not None:
+        assert calls[-1].body["trigger_id"] == trigger
     return view
 
 
@@ -82,8 +83,8 @@ def without_references(message: dict[str, Any]) -> str:
 
 @pytest.fixture
 def form(slack: Driver) -> dict[str, Any]:
-    slack.command("estimate")
-    return opened_view(slack)
+    slack.command("estimate", trigger="1.2.3")
+    return opened_view(slack, trigger="1.2.3")
 
 
 class TestOpeningTheForm:

@@ -19,6 +19,7 @@ from bot.store.sqlite import (
     REFERENCE,
     REFERENCE_ALPHABET,
     Store,
+    _statements,
     migrations,
     random_reference,
 )
@@ -61,6 +62,17 @@ class TestReferences:
             assert REFERENCE.match(reference)
             assert not set(reference[2:]) & set("01OI")
         assert not set(REFERENCE_ALPHABET) & set("01OI")
+
+    def test_a_reference_carries_at_least_40_random_bits(self) -> None:
+        reference = random_reference()
+        symbols = len(reference) - len("E-")
+        assert len(REFERENCE_ALPHABET) ** symbols >= 2**40
+        assert len({random_reference() for _ in range(1000)}) == 1000
+
+    def test_old_four_character_references_still_match(self) -> None:
+        assert REFERENCE.match("E-7K2Q")
+        assert not REFERENCE.match("E-7K2Q9")
+        assert not REFERENCE.match("E-7K2QM9T0")  # 0 is not in the alphabet
 
     def test_a_taken_reference_is_drawn_again(self) -> None:
         draws = iter(["E-AAAA", "E-AAAA", "E-BBBB"])
@@ -111,15 +123,42 @@ class TestQuestionsAndFeedback:
 
 
 class TestEvents:
-    def test_first_sighting_wins_and_retries_lose(self, store: Store) -> None:
-        assert store.mark_event_seen("Ev1") is True
-        assert store.mark_event_seen("Ev1") is False
-        assert store.mark_event_seen("Ev2") is True
+    """An event's answer is delivered at least once, and only once when delivery succeeds."""
+
+    def test_first_claim_wins_and_retries_lose_while_it_is_held(self, store: Store) -> None:
+        assert store.claim_event("Ev1") is True
+        assert store.claim_event("Ev1") is False
+        assert store.claim_event("Ev2") is True
+
+    def test_a_finished_event_is_never_claimed_again(self, store: Store) -> None:
+        store.claim_event("Ev1")
+        store.finish_event("Ev1")
+        assert store.claim_event("Ev1") is False
+
+    def test_a_released_claim_lets_the_retry_deliver(self, store: Store) -> None:
+        store.claim_event("Ev1")
+        store.release_event("Ev1")
+        assert store.claim_event("Ev1") is True
+
+    def test_releasing_a_finished_event_changes_nothing(self, store: Store) -> None:
+        store.claim_event("Ev1")
+        store.finish_event("Ev1")
+        store.release_event("Ev1")
+        assert store.claim_event("Ev1") is False
+
+    def test_a_claim_abandoned_by_a_dead_process_is_taken_over(self) -> None:
+        moments = iter([NOW, NOW + dt.timedelta(seconds=30), NOW + dt.timedelta(minutes=3)])
+        with Store(":memory:", clock=lambda: next(moments)) as store:
+            assert store.claim_event("Ev1") is True
+            assert store.claim_event("Ev1") is False  # 30 s later: still being delivered
+            assert store.claim_event("Ev1") is True  # 3 min later: nobody finished it
 
     def test_two_stores_on_one_file_agree(self, tmp_path: Path) -> None:
         with Store(tmp_path / "t.db") as one, Store(tmp_path / "t.db") as two:
-            assert one.mark_event_seen("Ev1") is True
-            assert two.mark_event_seen("Ev1") is False
+            assert one.claim_event("Ev1") is True
+            assert two.claim_event("Ev1") is False
+            one.release_event("Ev1")
+            assert two.claim_event("Ev1") is True
 
     def test_only_one_of_many_threads_wins(self, tmp_path: Path) -> None:
         stores = [Store(tmp_path / "t.db") for _ in range(4)]
@@ -128,7 +167,7 @@ class TestEvents:
 
         def race(store: Store) -> None:
             barrier.wait()
-            results.append(store.mark_event_seen("EvRACE"))
+            results.append(store.claim_event("EvRACE"))
 
         threads = [threading.Thread(target=race, args=(stores[n % 4],)) for n in range(8)]
         for thread in threads:
@@ -138,6 +177,34 @@ class TestEvents:
         for store in stores:
             store.close()
         assert sorted(results) == [False] * 7 + [True]
+
+
+class TestSignatures:
+    """Slack signatures carry no nonce: an exact replay within the window is refused."""
+
+    def test_a_signature_is_accepted_once(self, store: Store) -> None:
+        stamp = int(NOW.timestamp())
+        assert store.claim_signature(stamp, "v0=aa") is True
+        assert store.claim_signature(stamp, "v0=aa") is False
+        assert store.claim_signature(stamp, "v0=bb") is True
+        assert store.claim_signature(stamp + 1, "v0=aa") is True
+
+    def test_two_processes_share_what_they_have_seen(self, tmp_path: Path) -> None:
+        with Store(tmp_path / "t.db") as one, Store(tmp_path / "t.db") as two:
+            assert one.claim_signature(1_800_000_000, "v0=aa") is True
+            assert two.claim_signature(1_800_000_000, "v0=aa") is False
+
+    def test_signatures_past_the_window_are_forgotten(self, tmp_path: Path) -> None:
+        moments = iter([NOW, NOW + dt.timedelta(minutes=10)])
+        with Store(tmp_path / "t.db", clock=lambda: next(moments)) as store:
+            store.claim_signature(int(NOW.timestamp()), "v0=old")
+            store.claim_signature(int(NOW.timestamp()) + 600, "v0=new")
+        conn = sqlite3.connect(tmp_path / "t.db")
+        try:
+            kept = [row[0] for row in conn.execute("SELECT signature FROM signatures")]
+        finally:
+            conn.close()
+        assert kept == ["v0=new"]
 
 
 class TestUpgrade:
@@ -193,7 +260,7 @@ class TestUpgrade:
                 ("U0ALICE01", False),
                 ("U0BOB0001", True),
             ]
-            assert store.mark_event_seen("Ev0OLD01") is False
+            assert store.claim_event("Ev0OLD01") is False  # handled before v3: finished
 
     def test_upgraded_file_takes_new_rows(self, v1: Path) -> None:
         with Store(v1) as store:
@@ -243,7 +310,9 @@ class TestBusyDatabase:
     def _hold_write_lock(path: Path) -> sqlite3.Connection:
         other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         other.execute("BEGIN IMMEDIATE")
-        other.execute("INSERT INTO events (event_id, seen_at) VALUES ('EvLOCK', 'now')")
+        other.execute(
+            "INSERT INTO events (event_id, seen_at, finished_at) VALUES ('EvLOCK', 'now', 'now')"
+        )
         return other
 
     def test_write_waits_for_a_lock_released_in_time(self, tmp_path: Path) -> None:
@@ -258,7 +327,7 @@ class TestBusyDatabase:
                 releaser.join()
                 other.close()
             assert store.get_estimate(reference) is not None
-            assert store.mark_event_seen("EvLOCK") is False
+            assert store.claim_event("EvLOCK") is False
 
     def test_lock_held_past_the_bound_is_a_clear_error(self, tmp_path: Path) -> None:
         path = tmp_path / "t.db"
@@ -285,8 +354,11 @@ class TestConcurrentStartUp:
         """
         db = tmp_path / "fresh.db"
         other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
-        other.execute("BEGIN IMMEDIATE")
-        other.execute("CREATE TABLE other_process_was_here (x)")
+        other.execute("BEGIN IMMEDIATE")  # the other server, migrating the file itself
+        for version, script in migrations():
+            for statement in _statements(script):
+                other.execute(statement)
+            other.execute(f"PRAGMA user_version = {version}")
         threading.Timer(0.3, lambda: (other.execute("COMMIT"), other.close())).start()
         with Store(db) as store:
             assert store.version == len(migrations())
@@ -370,12 +442,13 @@ class TestPurge:
             assert (vote.question, vote.helpful) == (None, False)
 
     def test_old_event_ids_are_dropped(self) -> None:
-        moments = iter([NOW - dt.timedelta(days=8), NOW - dt.timedelta(days=1), NOW])
+        moments = iter([NOW - dt.timedelta(days=8), NOW - dt.timedelta(days=1), NOW, NOW])
         with Store(":memory:", clock=lambda: next(moments)) as store:
-            store.mark_event_seen("EvOLD")
-            store.mark_event_seen("EvNEW")
+            store.claim_event("EvOLD")
+            store.claim_event("EvNEW")
+            store.finish_event("EvNEW")
             assert store.purge(NOW).events == 1
-            assert store.mark_event_seen("EvNEW") is False
+            assert store.claim_event("EvNEW") is False
 
 
 class TestForget:
@@ -394,6 +467,37 @@ class TestForget:
         assert [q.user_id for q in store.questions()] == ["U2"]
         assert store.votes() == []
         assert store.get_estimate(kept) is not None
+
+    def test_the_users_text_leaves_the_votes_of_others(self, store: Store) -> None:
+        """A votes on the answer B was given: forgetting B removes B's question from A's vote."""
+        asked = store.record_question(
+            text="bob's private question", entry_id="e", score=0.9, user_id="UB", channel_id="C"
+        )
+        store.record_feedback(
+            entry_id="e",
+            question="bob's private question",
+            helpful=False,
+            user_id="UA",
+            question_id=asked,
+        )
+        store.record_feedback(entry_id="e", question="alice's own", helpful=True, user_id="UA")
+
+        removed = store.forget("UB")
+
+        assert removed.others_votes == 1
+        assert [(v.user_id, v.question, v.helpful) for v in store.votes()] == [
+            ("UA", None, False),
+            ("UA", "alice's own", True),
+        ]
+
+    def test_votes_recorded_before_question_ids_are_matched_on_the_text(self, store: Store) -> None:
+        store.record_question(
+            text="bob asked this", entry_id="e", score=0.9, user_id="UB", channel_id="C"
+        )
+        store.record_feedback(entry_id="e", question="bob asked this", helpful=True, user_id="UA")
+        assert store.forget("UB").others_votes == 1
+        [vote] = store.votes()
+        assert vote.question is None
 
     def test_an_unknown_user_removes_nothing(self, store: Store) -> None:
         removed = store.forget("U404")
