@@ -37,6 +37,17 @@ class Confidence(StrEnum):
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
+def _listed_once(texts: list[str], what: str) -> list[str]:
+    """`texts` unchanged, or a ValueError naming the first text listed twice (case-blind)."""
+    seen: set[str] = set()
+    for text in texts:
+        key = " ".join(text.lower().split())
+        if key in seen:
+            raise ValueError(f"{what} listed twice: {text!r}")
+        seen.add(key)
+    return texts
+
+
 class Source(BaseModel):
     """A document an answer rests on."""
 
@@ -72,13 +83,7 @@ class Entry(BaseModel):
     @field_validator("alt_questions")
     @classmethod
     def _no_repeated_phrasing(cls, value: list[str]) -> list[str]:
-        seen: set[str] = set()
-        for phrasing in value:
-            key = " ".join(phrasing.lower().split())
-            if key in seen:
-                raise ValueError(f"phrasing listed twice: {phrasing!r}")
-            seen.add(key)
-        return value
+        return _listed_once(value, "phrasing")
 
     @property
     def phrasings(self) -> list[str]:
@@ -97,6 +102,32 @@ class Entry(BaseModel):
     @property
     def official_sources(self) -> list[Source]:
         return [source for source in self.sources if source.official]
+
+
+class OutOfScopeSet(BaseModel):
+    """A curated file of questions tokenbot must not answer (`knowledge/out_of_scope/*.yml`).
+
+    Reviewed like entries: `notes` says why the questions are out of scope and what tells them
+    apart from the FAQ, `source` where their phrasings come from.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    topic: Annotated[str, StringConstraints(pattern=ENTRY_ID)]
+    notes: Text
+    source: Text
+    last_reviewed: dt.date
+    review_days: int = Field(default=DEFAULT_REVIEW_DAYS, gt=0)
+    questions: list[Text] = Field(min_length=1)
+
+    @field_validator("questions")
+    @classmethod
+    def _no_repeated_question(cls, value: list[str]) -> list[str]:
+        return _listed_once(value, "question")
+
+    @property
+    def review_due(self) -> dt.date:
+        return self.last_reviewed + dt.timedelta(days=self.review_days)
 
 
 class LabelledQuestion(BaseModel):

@@ -50,6 +50,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     check.add_argument(
         "--topics", type=Path, default=loader.TOPICS_FILE, help="required topics (YAML)"
     )
+    check.add_argument(
+        "--out-of-scope",
+        type=Path,
+        default=loader.OUT_OF_SCOPE_DIR,
+        help="directory of out-of-scope question sets (YAML)",
+    )
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     check.add_argument("--json", action="store_true", help="print JSON")
     check.set_defaults(run=_run_check)
@@ -146,7 +152,10 @@ def _run_check(args: argparse.Namespace) -> int:
         args.faq, cards[loader.DEFAULT_CARD].placeholders()
     )
     topics = loader.load_topics(args.topics)
-    problems = check_knowledge_base(entries, topics, dt.date.today(), load_problems)
+    out_of_scope, more_problems = loader.scan_out_of_scope(args.out_of_scope)
+    problems = check_knowledge_base(
+        entries, topics, dt.date.today(), load_problems + more_problems, out_of_scope
+    )
     errors = [p for p in problems if p.severity is Severity.ERROR]
     failed = bool(errors) or (args.strict and bool(problems))
     if args.json:
@@ -156,6 +165,7 @@ def _run_check(args: argparse.Namespace) -> int:
                     "ok": not failed,
                     "entries": len(entries),
                     "phrasings": sum(len(e.phrasings) for e in entries),
+                    "out_of_scope": sum(len(s.questions) for s in out_of_scope),
                     "cards": sorted(cards),
                     "problems": [
                         {"severity": p.severity.value, "where": p.where, "message": p.message}
@@ -171,7 +181,9 @@ def _run_check(args: argparse.Namespace) -> int:
         verdict = "FAILED" if failed else "ok"
         print(
             f"kb check {verdict}: {len(entries)} entries, "
-            f"{sum(len(e.phrasings) for e in entries)} phrasings, {len(cards)} rate cards, "
+            f"{sum(len(e.phrasings) for e in entries)} phrasings, "
+            f"{sum(len(s.questions) for s in out_of_scope)} out-of-scope questions, "
+            f"{len(cards)} rate cards, "
             f"{len(errors)} errors, {len(problems) - len(errors)} warnings"
         )
     return 1 if failed else 0
