@@ -261,4 +261,6 @@ def load_knowledge_base(
     then the out-of-scope question sets."""
     cards = load_cards(cards_dir)
     entries = load_entries(faq_dir, cards[DEFAULT_CARD].placeholders())
-    return KnowledgeBase(entries=entries, cards=cards, out_of_scope=load_out_of_scope(out_of_scope_dir))
+    return KnowledgeBase(
+        entries=entries, cards=cards, out_of_scope=load_out_of_scope(out_of_scope_dir)
+    )

@@ -101,7 +101,7 @@ def match_json(question: str, match: Match, entry: Entry | None) -> dict[str, An
 
 def _run_ask(args: argparse.Namespace) -> int:
     kb = loader.load_knowledge_base()
-    index = build_index(kb.entries)
+    index = build_index(kb.entries, negatives=kb.negatives)
     if args.question == ["-"]:
         for line in sys.stdin:
             if line.strip():
@@ -128,7 +128,10 @@ def render_match(kb: KnowledgeBase, match: Match, entry: Entry | None) -> str:
         choices = [kb.get(s.entry_id) for s in match.suggestions]
         if not choices:
             return NOT_FOUND
-        lines = ["I'm not sure which of these you mean:"]
+        first = choices[0]
+        lines = ["I'm not sure which of these you mean. The likeliest:", ""]
+        if first is not None:
+            lines += [first.question, first.summary, f"({first.reference})", "", "Choices:"]
         lines += [f"  - {c.question}   (tokenbot ask {c.question!r})" for c in choices if c]
         return "\n".join(lines)
     lines = [entry.question, "", text.markdown_to_plain(entry.answer), "", "Sources:"]
@@ -202,7 +205,13 @@ def _run_eval(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    report = evaluate(kb.entries, questions, time.perf_counter, leave_out=not args.keep_own_text)
+    report = evaluate(
+        kb.entries,
+        questions,
+        time.perf_counter,
+        leave_out=not args.keep_own_text,
+        negatives=kb.negatives,
+    )
     if args.json:
         print(json.dumps(report_json(report), indent=2))
     else:
