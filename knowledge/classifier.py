@@ -23,7 +23,8 @@ import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain, pairwise
+from itertools import chain, pairwise, repeat
+from operator import mul
 
 from knowledge.normalise import concepts, fold
 
@@ -102,8 +103,8 @@ class Prototypes:
         )
 
     def similarity(self, question: dict[str, float], position: int) -> float:
-        vector = self.vectors[position]
-        return sum(value * vector.get(feature, 0.0) for feature, value in question.items())
+        found = map(self.vectors[position].get, question.keys(), repeat(0.0))
+        return float(sum(map(mul, question.values(), found)))
 
 
 def build_prototypes(phrasings: Sequence[Sequence[Analysed]]) -> Prototypes:

@@ -14,9 +14,17 @@ from bot.text import answers as text
 from knowledge import loader
 from knowledge.checks import Severity, check_knowledge_base
 from knowledge.entries import Entry
-from knowledge.evaluation import Report, Verdict, evaluate
+from knowledge.evaluation import (
+    FOLDS,
+    CrossValidationReport,
+    Report,
+    Verdict,
+    cross_validate,
+    cross_validation_report,
+    evaluate,
+)
 from knowledge.loader import KnowledgeBase
-from knowledge.matching import Index, Match, build_index, search
+from knowledge.matching import Index, Match, build_index, decide, search
 
 NOT_FOUND = (
     "I don't know that one yet, so I won't guess. Try rephrasing with the feature's name "
@@ -60,8 +68,23 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     check.add_argument("--json", action="store_true", help="print JSON")
     check.set_defaults(run=_run_check)
 
-    run_eval = actions.add_parser("eval", help="measure matching on a labelled question file")
-    run_eval.add_argument("file", type=Path, help="labelled questions (eval/dev-questions.yml)")
+    run_eval = actions.add_parser(
+        "eval",
+        help="measure matching on a labelled question file, or cross-validated (--cv)",
+        description="Measure matching on a labelled question file (each question's own text is "
+        "first removed from the knowledge base), or with --cv on the knowledge base itself: "
+        "every phrasing and out-of-scope question held out in turn, with per-entry confusions "
+        "and the calibration of the matcher's confidence.",
+    )
+    run_eval.add_argument(
+        "file", type=Path, nargs="?", help="labelled questions (eval/dev-questions.yml)"
+    )
+    run_eval.add_argument(
+        "--cv", action="store_true", help="cross-validate on the knowledge base instead of a file"
+    )
+    run_eval.add_argument(
+        "--folds", type=int, default=FOLDS, help=f"cross-validation folds (default {FOLDS})"
+    )
     run_eval.add_argument(
         "--keep-own-text",
         action="store_true",
@@ -196,7 +219,12 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_eval(args: argparse.Namespace) -> int:
+    if args.cv == (args.file is not None):
+        print("tokenbot: kb eval: give a labelled question FILE, or --cv", file=sys.stderr)
+        return 2
     kb = loader.load_knowledge_base()
+    if args.cv:
+        return _run_cross_validation(kb, args)
     questions = loader.load_labelled_questions(args.file)
     unknown = sorted({q.expect for q in questions if q.expect and kb.get(q.expect) is None})
     if unknown:
@@ -217,6 +245,61 @@ def _run_eval(args: argparse.Namespace) -> int:
     else:
         print(render_report(report, show=args.show))
     return 0
+
+
+def _run_cross_validation(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    if not 2 <= args.folds <= 20:
+        print("tokenbot: kb eval: --folds must be between 2 and 20", file=sys.stderr)
+        return 2
+    ids = tuple(sorted(entry.id for entry in kb.entries))
+    held = cross_validate(kb.entries, kb.negatives, args.folds)
+    matches = [decide(ids, item.evidence, exact=False) for item in held]
+    report = cross_validation_report(held, matches, ids)
+    if args.json:
+        print(json.dumps(cross_validation_json(report), indent=2))
+    else:
+        print(render_cross_validation(report, args.folds, show=args.show))
+    return 0
+
+
+def cross_validation_json(cv: CrossValidationReport) -> dict[str, Any]:
+    found = report_json(cv.report)
+    found["entries"] = [
+        {
+            "id": row.entry_id,
+            "held_out": row.held_out,
+            "right": row.right,
+            "first": row.first,
+            "confused_with": [{"id": other, "count": n} for other, n in row.confused],
+        }
+        for row in cv.entries
+    ]
+    found["calibration"] = [
+        {"low": low, "high": high, "texts": count, "first_right": round(right, 4)}
+        for low, high, count, right in cv.reliability
+    ]
+    return found
+
+
+def render_cross_validation(cv: CrossValidationReport, folds: int, show: bool = False) -> str:
+    """The curator's view: overall verdicts, calibration, then entries worst first."""
+    lines = [
+        f"cross-validated on the knowledge base ({folds} folds: every phrasing and out-of-scope "
+        "question matched by an index built without it)",
+        render_report(cv.report, show=show, timed=False),
+        "calibration (held-out texts by the matcher's confidence; out of scope never right):",
+        *cv.summary().splitlines()[2:],
+        "",
+        f"  {'entry':<34} {'held out':>8} {'first':>6} {'right':>6}  "
+        "most often ranked first instead",
+    ]
+    for row in sorted(cv.entries, key=lambda r: (r.first / r.held_out, r.entry_id)):
+        confused = ", ".join(f"{other} ({n})" for other, n in row.confused[:3]) or "-"
+        lines.append(
+            f"  {row.entry_id:<34} {row.held_out:>8} {row.first / row.held_out:>6.0%} "
+            f"{row.right / row.held_out:>6.0%}  {confused}"
+        )
+    return "\n".join(lines)
 
 
 def report_json(report: Report) -> dict[str, Any]:
@@ -241,7 +324,7 @@ def report_json(report: Report) -> dict[str, Any]:
     }
 
 
-def render_report(report: Report, show: bool = False) -> str:
+def render_report(report: Report, show: bool = False, timed: bool = True) -> str:
     def row(label: str, verdict: Verdict) -> str:
         base = (
             report.out_of_scope
@@ -259,9 +342,12 @@ def render_report(report: Report, show: bool = False) -> str:
         f"out of scope ({report.out_of_scope} questions)",
         row("correctly not answered", Verdict.DECLINED),
         row("answered anyway", Verdict.ANSWERED_OUT_OF_SCOPE),
-        f"time per question: median {report.median_seconds * 1000:.3f} ms, "
-        f"p99 {report.p99_seconds * 1000:.3f} ms",
     ]
+    if timed:
+        lines.append(
+            f"time per question: median {report.median_seconds * 1000:.3f} ms, "
+            f"p99 {report.p99_seconds * 1000:.3f} ms"
+        )
     if show:
         for o in report.outcomes:
             if o.verdict not in (Verdict.RIGHT, Verdict.DECLINED):

@@ -70,6 +70,37 @@ class TestDirectMessages:
         assert slack.fake.calls_to("chat.postMessage") == []
 
 
+class TestFollowUps:
+    """A message in an answer thread is matched with the question the thread started with."""
+
+    def test_a_follow_up_in_the_thread_is_answered_with_its_context(self, slack: Driver) -> None:
+        slack.event(rq.mention("voice bot token rate", ts="1700000000.000100"), event_id="Ev1")
+        slack.event(
+            rq.mention("and for digital bots?", ts="1700000000.000200", thread_ts="1700000000.000100"),
+            event_id="Ev2",
+        )  # fmt: skip
+        first, follow_up = slack.fake.calls_to("chat.postMessage")
+        assert follow_up.body["thread_ts"] == "1700000000.000100"
+        assert "How many tokens do digital bots consume?" in all_text(follow_up.body)
+
+    def test_the_same_words_outside_the_thread_get_choices_only(self, slack: Driver) -> None:
+        slack.event(rq.mention("voice bot token rate", ts="1700000000.000100"), event_id="Ev1")
+        slack.event(rq.mention("and for digital bots?", ts="1700000000.000200"), event_id="Ev2")
+        _, alone = slack.fake.calls_to("chat.postMessage")
+        assert "not sure which of these you mean" in all_text(alone.body)
+
+    def test_a_dm_thread_remembers_its_question(self, slack: Driver) -> None:
+        slack.event(
+            rq.dm("how many tokens does a voice bot use", ts="1700000000.000300"), event_id="Ev1"
+        )
+        slack.event(
+            rq.dm("and per second or per minute?", ts="1700000000.000400", thread_ts="1700000000.000300"),
+            event_id="Ev2",
+        )  # fmt: skip
+        _, follow_up = slack.fake.calls_to("chat.postMessage")
+        assert "How many tokens do voice bots consume?" in all_text(follow_up.body)
+
+
 class TestRetriedEvents:
     def test_a_retried_event_is_answered_once(self, slack: Driver) -> None:
         body = rq.event(rq.mention(QUESTION), event_id="EvRETRY1")
