@@ -456,9 +456,6 @@ def tokenize(text: str) -> list[str]:
 
 # -- long posts --------------------------------------------------------------------------------
 
-LONG_POST_WORDS = 25
-"""A message longer than this (in words) is also matched on its question sentences."""
-
 # A sentence ends at . ? or ! followed by a space (not inside "0.5" or "e.g.x") or at a line end.
 _SENTENCE = re.compile(r"(?:[^.?!\n]|[.?!]+(?=[^\s.?!]))+[.?!]*")
 _QUESTION_WORDS = frozenset(
@@ -470,7 +467,7 @@ _COURTESY = frozenset(
     """hi hello hey dear all team everyone folks guys there good morning afternoon evening
     thanks thank you thx ty in advance a lot so much very many for your the help helps hope this
     cheers regards best kind br warm greetings again ok okay please much appreciated
-    appreciate it""".split()
+    appreciate it any ideas idea advice input welcome""".split()
 )
 _COURTESY_OPENERS = ("thanks", "thank", "regards", "cheers", "best", "kind")
 
@@ -497,24 +494,27 @@ def sentences(text: str) -> list[tuple[str, bool]]:
     return found
 
 
-def views(text: str, max_views: int = 5) -> list[str]:
-    """The texts a message is matched on, the whole message first.
+MAX_VIEWS = 6
+"""Texts a post is matched on at most (the whole, the questions, each with its context)."""
 
-    A short message is matched as it is. A long post (greetings, context, several sentences) is
-    also matched on its question sentences together and on each question with the sentence
-    before it, so that "How can I find it?" keeps its context and a post asking several things
-    is answered on the one the knowledge base knows best.
+
+def views(text: str, max_views: int = MAX_VIEWS) -> list[str]:
+    """The texts a message is matched on, the whole message (greetings and thanks dropped) first.
+
+    A one-sentence message is matched as it is. A post of several sentences (greetings, context,
+    thanks) is also matched on its question sentences together, on each question alone and on
+    each with the sentence before it, so that "How can I find it?" keeps its context and a post
+    asking several things is answered on the one the knowledge base knows best.
     """
-    if len(text.split()) <= LONG_POST_WORDS:
-        return [text]
     kept = sentences(text)
-    if not kept:
+    if len(kept) < 2:
         return [text]
     found = [" ".join(sentence for sentence, _ in kept)]
     asked = [position for position, (_, asks) in enumerate(kept) if asks]
-    if asked:
+    if len(asked) > 1:
         found.append(" ".join(kept[position][0] for position in asked))
     for position in asked:
-        before = kept[position - 1][0] + " " if position and not kept[position - 1][1] else ""
-        found.append(before + kept[position][0])
+        found.append(kept[position][0])
+        if position and not kept[position - 1][1]:
+            found.append(f"{kept[position - 1][0]} {kept[position][0]}")
     return list(dict.fromkeys(found))[:max_views]

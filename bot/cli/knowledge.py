@@ -107,6 +107,7 @@ def match_json(question: str, match: Match, entry: Entry | None) -> dict[str, An
         "score": match.score,
         "suggestions": [s.entry_id for s in match.suggestions],
         "out_of_scope": match.out_of_scope,
+        "matched": match.matched,
     }
     if entry is not None:
         result["entry"] = {

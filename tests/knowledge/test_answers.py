@@ -32,13 +32,16 @@ class TestParaphrases:
     @pytest.mark.parametrize(
         ("question", "entry_id"),
         [
-            ("what does agent copilot cost us per named seat every month in tokens", "agent-copilot-rate"),
+            ("what does agent copilot cost per named seat every month", "agent-copilot-rate"),
             ("do leftover AI tokens move to the next billing month", "no-carryover"),
-            ("our voicebot ran 34000 minutes last month, how many tokens is that", "voice-bot-rate"),
+            ("our voicebot ran 34000 minutes last month, how many tokens?", "voice-bot-rate"),
             ("is a whatsapp conversation billed per message in tokens", "messaging-rate"),
-            ("<@U0TOKENBOT> does granting the AI summary view permission cost anything", "permission-assignment-free"),
+            (
+                "<@U0TOKENBOT> does granting the AI summary view permission cost anything",
+                "permission-assignment-free",
+            ),
         ],
-    )  # fmt: skip
+    )
     def test_a_paraphrase_is_answered(self, question: str, entry_id: str) -> None:
         match = search(INDEX, question)
         assert match.entry_id == entry_id
@@ -108,9 +111,13 @@ class TestFollowUps:
         ("earlier", "follow_up", "entry_id"),
         [
             ("voice bot token rate", "and for digital bots?", "digital-bot-rate"),
-            ("how many tokens does a voice bot use", "and per second or per minute?", "voice-bot-rate"),
+            (
+                "how many tokens does a voice bot use",
+                "and per minute or per second?",
+                "voice-bot-rate",
+            ),
         ],
-    )  # fmt: skip
+    )
     def test_an_ambiguous_follow_up_is_answered_with_its_context(
         self, earlier: str, follow_up: str, entry_id: str
     ) -> None:
