@@ -390,8 +390,9 @@ _DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # ASCII has no accents to strip (and this runs for every phrasing)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.lower().replace("&", " and ").replace("'", "")
     # 10,000 is one number; 0.5 stays one token ("0d5") instead of splitting into 0 and 5.
     text = _DECIMAL.sub("d", _THOUSANDS.sub("", text))
