@@ -135,3 +135,15 @@ class TestFollowUps:
     def test_an_out_of_scope_follow_up_stays_declined(self) -> None:
         match = search(INDEX, "where do I reset my password?", context="copilot tokens per agent")
         assert match.entry_id is None
+
+
+class TestAnyText:
+    @settings(max_examples=150, deadline=None)
+    @given(st.text(max_size=600), st.none() | st.text(max_size=200))
+    def test_any_message_and_context_give_a_verdict_without_raising(
+        self, message: str, context: str | None
+    ) -> None:
+        match = search(INDEX, message, context=context)
+        assert 0.0 <= match.score <= 1.0
+        assert match.entry_id is None or match.entry_id in INDEX.entry_ids
+        assert len(match.suggestions) <= 3
