@@ -1,6 +1,10 @@
-"""Time per question of the matcher, at the shipped size and grown to 1,000 and 10,000 entries.
+"""Time per question of the matcher, at the shipped size and grown to 1,000 (and 10,000) entries.
 
-Run: .venv/bin/python benchmarks/matching.py [--repeat N]
+Run: .venv/bin/python benchmarks/matching.py [--repeat N] [--sizes 46,1000,10000]
+
+For each size it prints the time to build the index (lexical index, entry prototypes, the
+out-of-scope model trained on every phrasing and the curated out-of-scope questions), the
+memory the index holds (tracemalloc, a second build), and the median and p99 time per question.
 
 Synthetic entries copy the shape of the shipped ones (same number of phrasings, same common
 words such as "token", "cost", "per user") and add a few invented topic words of their own,
@@ -12,9 +16,12 @@ present, else every entry's own question, plus a typo'd copy of each.
 from __future__ import annotations
 
 import argparse
+import gc
 import random
+import resource
 import statistics
 import time
+import tracemalloc
 from pathlib import Path
 
 from knowledge import loader
@@ -66,9 +73,22 @@ def questions() -> list[str]:
     return asked + typos
 
 
-def measure(entries: list[Entry], asked: list[str], repeat: int) -> tuple[float, float, float]:
+def index_megabytes(entries: list[Entry], negatives: tuple[str, ...]) -> float:
+    """Memory held by a freshly built index (Python allocations still alive after the build)."""
+    gc.collect()
+    tracemalloc.start()
+    index = build_index(entries, negatives=negatives)
+    held, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del index
+    return held / 1e6
+
+
+def measure(
+    entries: list[Entry], negatives: tuple[str, ...], asked: list[str], repeat: int
+) -> tuple[float, float, float]:
     started = time.perf_counter()
-    index = build_index(entries)
+    index = build_index(entries, negatives=negatives)
     build_seconds = time.perf_counter() - started
     for text in asked:  # warm the typo-correction cache, as a running server would be
         search(index, text)
@@ -86,19 +106,32 @@ def measure(entries: list[Entry], asked: list[str], repeat: int) -> tuple[float,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="passes over the questions")
+    parser.add_argument(
+        "--sizes", default="0,1000", help="knowledge-base sizes, comma-separated (0: as shipped)"
+    )
     args = parser.parse_args()
-    shipped = loader.load_knowledge_base().entries
+    kb = loader.load_knowledge_base()
+    shipped = kb.entries
     asked = questions()
-    print(f"{len(asked)} questions x {args.repeat} passes per size")
-    print(f"{'entries':>8} {'phrasings':>10} {'build s':>8} {'median ms':>10} {'p99 ms':>8}")
-    for size in (len(shipped), 1_000, 10_000):
+    print(
+        f"{len(asked)} questions x {args.repeat} passes per size; "
+        f"{len(kb.negatives)} out-of-scope questions"
+    )
+    print(
+        f"{'entries':>8} {'phrasings':>10} {'build s':>8} {'index MB':>9} {'median ms':>10} "
+        f"{'p99 ms':>8}"
+    )
+    for size in (int(part) for part in args.sizes.split(",")):
         entries = list(shipped) + synthetic_entries(shipped, max(0, size - len(shipped)))
         phrasings = sum(len(entry.phrasings) for entry in entries)
-        build, median, p99 = measure(entries, asked, args.repeat)
+        build, median, p99 = measure(entries, kb.negatives, asked, args.repeat)
+        megabytes = index_megabytes(entries, kb.negatives)
         print(
-            f"{len(entries):>8} {phrasings:>10} {build:>8.2f} {median * 1000:>10.3f} "
-            f"{p99 * 1000:>8.3f}"
+            f"{len(entries):>8} {phrasings:>10} {build:>8.2f} {megabytes:>9.1f} "
+            f"{median * 1000:>10.3f} {p99 * 1000:>8.3f}"
         )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process: {peak:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ class Deps:
 def load_knowledge() -> tuple[KnowledgeBase, Index]:
     """The shipped knowledge base and rate cards, and the matcher's index over them."""
     kb = loader.load_knowledge_base()
-    return kb, build_index(kb.entries)
+    return kb, build_index(kb.entries, negatives=kb.negatives)
 
 
 def build_deps(

@@ -19,6 +19,7 @@ from knowledge.entries import (
     SUMMARY_WORDS,
     Confidence,
     Entry,
+    OutOfScopeSet,
     Template,
     marks,
     placeholder_keys,
@@ -53,11 +54,12 @@ def check_knowledge_base(
     topics: Mapping[str, str],
     today: dt.date,
     load_problems: Iterable[str] = (),
+    out_of_scope: Sequence[OutOfScopeSet] = (),
     *,
     templates: Mapping[str, Template] | None = None,
     card: RateCard | None = None,
 ) -> list[Problem]:
-    """Every problem of the knowledge base, errors first, in a stable order.
+    """Every problem of the knowledge base and its out-of-scope sets, errors first, stably.
 
     With `templates` (the entries as written) and the list `card` the placeholders come from,
     the rules on quoted rates and on confidence are checked too (see `check_template`).
@@ -72,6 +74,16 @@ def check_knowledge_base(
         if templates is not None and card is not None and entry.id in templates:
             problems.extend(check_template(entry, templates[entry.id], card))
     problems.extend(near_duplicate_phrasings(entries))
+    problems.extend(out_of_scope_conflicts(entries, out_of_scope))
+    for group in out_of_scope:
+        if group.review_due < today:
+            problems.append(
+                Problem(
+                    Severity.WARNING,
+                    f"out-of-scope {group.topic}",
+                    f"last_reviewed: review was due {group.review_due.isoformat()}",
+                )
+            )
     return sorted(problems, key=lambda p: (p.severity != Severity.ERROR, p.where, p.message))
 
 
@@ -286,6 +298,56 @@ def check_template(entry: Entry, template: Template, card: RateCard) -> list[Pro
     return problems
 
 
+def _concepts(text: str) -> list[str]:
+    """What two texts are compared on: their distinct concept tokens, sorted."""
+    return sorted(set(tokenize(text)))
+
+
+def out_of_scope_conflicts(
+    entries: Sequence[Entry], out_of_scope: Sequence[OutOfScopeSet]
+) -> list[Problem]:
+    """Out-of-scope questions that read like an entry's phrasing, or that two sets both list.
+
+    A question cannot be both answered and declined: the matcher would learn both.
+    """
+    owners = [entry.id for entry in entries for _ in entry.phrasings]
+    originals = [phrasing for entry in entries for phrasing in entry.phrasings]
+    texts = [_concepts(phrasing) for phrasing in originals]
+    problems = []
+    listed: dict[str, str] = {}
+    for group in out_of_scope:
+        where = f"out-of-scope {group.topic}"
+        for question in group.questions:
+            key = " ".join(_concepts(question))
+            if key in listed and listed[key] != group.topic:
+                problems.append(
+                    Problem(
+                        Severity.ERROR,
+                        where,
+                        f"question {question!r} is also listed by out-of-scope {listed[key]}",
+                    )
+                )
+            listed.setdefault(key, group.topic)
+            found = process.extractOne(
+                _concepts(question),
+                texts,
+                scorer=fuzz.ratio,
+                processor=None,
+                score_cutoff=NEAR_DUPLICATE,
+            )
+            if key and found is not None:
+                _, score, position = found
+                problems.append(
+                    Problem(
+                        Severity.ERROR,
+                        where,
+                        f"question {question!r} is near-identical ({score:.0f}) to "
+                        f"{owners[position]}'s phrasing {originals[position]!r}",
+                    )
+                )
+    return problems
+
+
 def near_duplicate_phrasings(entries: Sequence[Entry]) -> list[Problem]:
     """Pairs of phrasings of two different entries that normalise to nearly the same words."""
     owners: list[str] = []
@@ -294,7 +356,7 @@ def near_duplicate_phrasings(entries: Sequence[Entry]) -> list[Problem]:
     for entry in entries:
         for phrasing in entry.phrasings:
             owners.append(entry.id)
-            texts.append(sorted(set(tokenize(phrasing))))
+            texts.append(_concepts(phrasing))
             originals.append(phrasing)
     problems = []
     for i, text in enumerate(texts):

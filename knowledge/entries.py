@@ -155,6 +155,17 @@ def genesys_owned(url: str) -> bool:
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
+def _listed_once(texts: list[str], what: str) -> list[str]:
+    """`texts` unchanged, or a ValueError naming the first text listed twice (case-blind)."""
+    seen: set[str] = set()
+    for text in texts:
+        key = " ".join(text.lower().split())
+        if key in seen:
+            raise ValueError(f"{what} listed twice: {text!r}")
+        seen.add(key)
+    return texts
+
+
 class Source(BaseModel):
     """A document an answer rests on, marked by what was read of it."""
 
@@ -202,13 +213,7 @@ class Entry(BaseModel):
     @field_validator("alt_questions")
     @classmethod
     def _no_repeated_phrasing(cls, value: list[str]) -> list[str]:
-        seen: set[str] = set()
-        for phrasing in value:
-            key = " ".join(phrasing.lower().split())
-            if key in seen:
-                raise ValueError(f"phrasing listed twice: {phrasing!r}")
-            seen.add(key)
-        return value
+        return _listed_once(value, "phrasing")
 
     @property
     def phrasings(self) -> list[str]:
@@ -241,6 +246,32 @@ class Template:
 
     summary: str
     answer: str
+
+
+class OutOfScopeSet(BaseModel):
+    """A curated file of questions tokenbot must not answer (`knowledge/out_of_scope/*.yml`).
+
+    Reviewed like entries: `notes` says why the questions are out of scope and what tells them
+    apart from the FAQ, `source` where their phrasings come from.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    topic: Annotated[str, StringConstraints(pattern=ENTRY_ID)]
+    notes: Text
+    source: Text
+    last_reviewed: dt.date
+    review_days: int = Field(default=DEFAULT_REVIEW_DAYS, gt=0)
+    questions: list[Text] = Field(min_length=1)
+
+    @field_validator("questions")
+    @classmethod
+    def _no_repeated_question(cls, value: list[str]) -> list[str]:
+        return _listed_once(value, "question")
+
+    @property
+    def review_due(self) -> dt.date:
+        return self.last_reviewed + dt.timedelta(days=self.review_days)
 
 
 class LabelledQuestion(BaseModel):

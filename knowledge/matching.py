@@ -1,27 +1,50 @@
 """The question matcher: a pure function from a question to an entry, suggestions, or nothing.
 
-How a question is scored against an entry:
+How a question is matched:
 
-1. Both sides are reduced to concept tokens (`normalise.tokenize`): Slack markup stripped,
-   acronyms and synonyms folded ("speech analytics" and "STA" are one token), stop words out.
-2. Words the knowledge base has never seen are corrected to a known word when rapidfuzz finds
-   a close one ("permision" -> "permission"); otherwise they stay unknown and count against
-   the match, which is what keeps "pizza" and "password" questions unanswered.
-3. Each token weighs its inverse document frequency over entries, so "token", present in
-   nearly every entry, weighs little and "carryover" a lot.
-4. An entry's score is a weighted blend of four signals (`Signals`): its best single phrasing
-   (weighted Dice overlap), the cosine with all its phrasings taken together (words most of
-   them use weigh most), how much of the question its phrasings cover at all, and how much its
-   answer text covers. The last three are accumulated along postings lists for every entry
-   sharing a word; the phrasing-by-phrasing comparison runs only for the `SHORTLIST` best.
-5. The best entry is answered above `ANSWER_CUTOFF` when it leads the next one by
-   `ANSWER_MARGIN`, or when the question is worded exactly like a phrasing of that entry
-   alone; otherwise entries above `SUGGEST_CUTOFF` are offered as "did you mean"; below that
-   the matcher says it does not know.
+1. **Views.** A short message is matched as typed. A long post (greetings, context, several
+   sentences) is also matched on its question sentences (`normalise.views`); a follow-up in a
+   thread is also matched with the thread's earlier question in front of it. A view that can
+   be answered beats one that cannot; among equals, the one whose best entry is most likely
+   right wins.
+2. **Candidates** come from the lexical index: concept tokens (`normalise.tokenize`: Slack
+   markup out, "speech analytics" and "STA" one token, typos corrected to known words), each
+   weighing its inverse document frequency over entries. Every entry sharing a word gets four
+   lexical signals (`Signals`: best single phrasing, all phrasings together, coverage of the
+   question, answer text); the `SHORTLIST` best are kept.
+3. **Learned models** built from the shipped files at start-up (`knowledge.classifier`): each
+   candidate's cosine with its entry's prototype (character 4-grams and concepts of all its
+   phrasings), and for the question as a whole the out-of-scope model's logit and its closeness
+   to a curated out-of-scope question (`knowledge/out_of_scope/*.yml`).
+4. **Rank.** Candidates are ordered by a weighted sum of the lexical signals and the prototype
+   cosine (`Tuning`'s rank weights).
+5. **Calibrate.** A logistic model over the best candidate's evidence (`FEATURES`: its score and
+   lead over the runner-up, lexically and by prototype, whether both agree, the out-of-scope
+   model...) gives `confidence`, the probability that answering with it is right. Its weights
+   are fitted by cross-validation on the knowledge base itself (whole paraphrase groups and
+   out-of-scope questions held out), never on an evaluation file: `benchmarks/tune_matching.py`.
+6. **Decide**, with calibrated cut-offs:
 
-Questions about authentication tokens (OAuth, Slack, JWT, API keys...) are recognised first
-and never answered from the FAQ. Everything here is deterministic: ties go to the entry that
-comes first in id order.
+   * `ANSWER_CUTOFF`: answer when the best entry is at least this likely to be right. It is
+     the break-even point of `WRONG_ANSWER_COST`: a wrong answer costs twice what a right one
+     gains (a "did you mean" neither gains nor costs), so answer above 2/3. The calibration is
+     fitted on held-out curated phrasings, which are harder than real questions (curators write
+     the odd wordings on purpose): on the labelled dev questions the first entry is right more
+     often than the confidence says, so real answers at the cut-off are right well over 2/3 of
+     the time.
+   * `SUGGEST_CUTOFF`: below the answer cut-off but at least this likely, offer "did you mean"
+     choices, the first with its short answer inline: the best entry and the runners-up
+     scoring at least `SUGGEST_RATIO` of it.
+   * below that, say honestly that the knowledge base does not know.
+
+   A question worded exactly like a curated phrasing of one entry alone is answered by it: the
+   curator wrote that phrasing to mean it. A question of fewer than `MIN_CONCEPTS` concepts
+   ("copilot?") is never answered, only offered choices; one worded exactly like a curated
+   out-of-scope question is declined.
+
+Questions about authentication tokens (OAuth, Slack, JWT, API keys...) are recognised first by
+rule and never answered from the FAQ (`Match.out_of_scope`). Everything here is deterministic:
+ties go to the entry that comes first in id order.
 """
 
 from __future__ import annotations
@@ -34,19 +57,39 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from knowledge.classifier import (
+    Analysed,
+    Neighbours,
+    Prototypes,
+    ScopeModel,
+    analyse,
+    build_neighbours,
+    build_prototypes,
+    train_scope_model,
+)
 from knowledge.entries import Entry
-from knowledge.normalise import fold, tokenize
+from knowledge.normalise import fold, tokenize, views
 
-ANSWER_CUTOFF = 0.45
-"""Score at or above which the best entry is answered (when it also leads by the margin)."""
+WRONG_ANSWER_COST = 2.0
+"""How much worse a wrong answer is than a right one is good (a "did you mean" costs nothing).
+A product choice, not a fitted constant: answered questions carry their sources, confidence and
+a "Not helpful" button, so a wrong one is caught, but it still misleads."""
 
-SUGGEST_CUTOFF = 0.3
-"""Score at or above which an entry is offered as a "did you mean" choice."""
+ANSWER_CUTOFF = WRONG_ANSWER_COST / (1.0 + WRONG_ANSWER_COST)
+"""Calibrated probability at or above which the best entry is answered (2/3)."""
 
-ANSWER_MARGIN = 0.08
-"""How far the best entry must lead the runner-up to be answered rather than suggested."""
+SUGGEST_CUTOFF = 0.2
+"""Calibrated probability at or above which "did you mean" choices are offered: at least one
+chance in five that the first choice is the answer is worth the asker's glance."""
+
+SUGGEST_RATIO = 0.8
+"""A runner-up is offered beside the best entry when its rank score is at least this share."""
 
 MAX_SUGGESTIONS = 3
+
+MIN_CONCEPTS = 2
+"""A text with fewer distinct concept tokens ("copilot", "tokens?") says what it is about but not
+what it asks: it gets "did you mean" choices at most, never an answer."""
 
 EXACT = 0.999
 """Best-phrasing overlap at which a question counts as worded exactly like a phrasing."""
@@ -57,20 +100,25 @@ TYPO_CUTOFF = 84.0
 UNKNOWN_WORD_WEIGHT = 1.6
 """Weight of a word the knowledge base does not know: it counts against every entry."""
 
-PHRASING_WEIGHT = 0.3
-"""Weight of the best single phrasing in an entry's score."""
-
-CENTROID_WEIGHT = 0.6
-"""Weight of the similarity with all of an entry's phrasings taken together."""
-
-COVER_WEIGHT = 0.3
-"""Weight of how much of the question the entry's phrasings cover at all."""
-
-BODY_WEIGHT = 0.2
-"""Weight of how much of the question the entry's answer text covers."""
-
 SHORTLIST = 16
 """Entries whose phrasings are compared one by one, after a cheap first pass ranks them all."""
+
+MAX_CORRECTIONS = 20_000
+"""Typo corrections remembered per index (a long-running server sees many unknown words)."""
+
+FEATURES = (
+    "score",
+    "margin",
+    "lexical",
+    "lexical_margin",
+    "prototype",
+    "prototype_margin",
+    "agree",
+    "cover",
+    "out_of_scope",
+    "neighbour",
+)
+"""The evidence `confidence` weighs, in the order of `Tuning.calibration`."""
 
 # Authentication and platform "tokens" that share the word but not the subject.
 _TRAP = re.compile(
@@ -97,9 +145,13 @@ class Match:
 
     entry_id: str | None
     score: float
+    """The calibrated probability that the best entry is the right answer (0..1)."""
     suggestions: tuple[Suggestion, ...] = ()
     out_of_scope: bool = False
     """True when the question is recognised as being about another kind of token."""
+    matched: str = ""
+    """The text the verdict was reached on (the whole message, a question sentence of a long
+    post, or a follow-up with its thread's question)."""
 
     @property
     def answered(self) -> bool:
@@ -108,15 +160,35 @@ class Match:
 
 @dataclass(frozen=True)
 class Tuning:
-    """The matcher's weights and cut-offs, gathered so that they can be measured together."""
+    """Rank weights, calibration and cut-offs, gathered so that they can be measured together.
 
-    phrasing: float = PHRASING_WEIGHT
-    centroid: float = CENTROID_WEIGHT
-    cover: float = COVER_WEIGHT
-    body: float = BODY_WEIGHT
+    The defaults were printed by `python benchmarks/tune_matching.py` (5-fold cross-validation
+    on the shipped knowledge base and out-of-scope sets, 2026-12-02); re-run it after the
+    knowledge base changes and paste its output here.
+    """
+
+    # tuned: begin (written by `python benchmarks/tune_matching.py --write`)
+    phrasing: float = 0.188
+    centroid: float = 0.75
+    cover: float = 0.45
+    body: float = 0.4
+    prototype: float = 0.875
+    calibration: tuple[float, ...] = (
+        1.255,
+        2.33,
+        0.867,
+        2.226,
+        1.698,
+        1.799,
+        0.77,
+        1.175,
+        -0.275,
+        -0.996,
+    )
+    bias: float = -3.105
+    # tuned: end
     answer: float = ANSWER_CUTOFF
     suggest: float = SUGGEST_CUTOFF
-    margin: float = ANSWER_MARGIN
 
 
 DEFAULT_TUNING = Tuning()
@@ -127,8 +199,9 @@ class Index:
     """Everything the matcher needs, precomputed from the entries once."""
 
     entry_ids: tuple[str, ...]
-    phrasings: tuple[tuple[tuple[frozenset[str], float], ...], ...]
-    """Per entry: each phrasing's tokens and their total weight."""
+    phrasings: tuple[tuple[dict[str, tuple[int, ...]], tuple[float, ...]], ...]
+    """Per entry: token -> the entry's phrasings that use it (by number), and each phrasing's
+    total token weight."""
     vocabularies: tuple[frozenset[str], ...]
     centroids: tuple[dict[str, float], ...]
     """Per entry: token -> share of the entry's phrasings that use it, times its weight."""
@@ -141,34 +214,61 @@ class Index:
     body_postings: dict[str, tuple[int, ...]]
     """Per token: the entries whose answer text uses it."""
     vocabulary: tuple[str, ...]
+    prototypes: Prototypes
+    scope: ScopeModel
+    neighbours: Neighbours
     _corrections: dict[str, str | None] = field(default_factory=dict, compare=False)
 
 
-def build_index(entries: Iterable[Entry], exclude: Iterable[str] = ()) -> Index:
-    """Precompute token sets and weights. `exclude` drops phrasings (by normalised text)."""
-    excluded = {" ".join(tokenize(text)) for text in exclude}
+def _key(text: str) -> str:
+    return " ".join(tokenize(text))
+
+
+def build_index(
+    entries: Iterable[Entry], exclude: Iterable[str] = (), negatives: Iterable[str] = ()
+) -> Index:
+    """Precompute everything from the entries and the curated out-of-scope questions.
+
+    `exclude` drops phrasings and out-of-scope questions (by normalised text), so that an
+    evaluation never finds its own questions in the knowledge base.
+    """
+    excluded = {_key(text) for text in exclude}
     ids: list[str] = []
-    phrasings: list[tuple[frozenset[str], ...]] = []
+    analysed: list[list[Analysed]] = []
     bodies: list[frozenset[str]] = []
     for entry in sorted(entries, key=lambda e: e.id):
-        sets = []
+        kept = []
         for text in entry.phrasings:
-            tokens = tokenize(text)
-            if not tokens or " ".join(tokens) in excluded:
-                continue
-            sets.append(frozenset(tokens))
+            found = analyse(text)
+            if found.concepts and " ".join(found.concepts) not in excluded:
+                kept.append(found)
         ids.append(entry.id)
-        phrasings.append(tuple(sets))
+        analysed.append(kept)
         bodies.append(frozenset(tokenize(f"{entry.summary} {entry.answer}")))
-    return index_from_token_sets(ids, phrasings, bodies)
+    outside = [found for found in map(analyse, negatives) if _kept(found, excluded)]
+    return _index(
+        ids,
+        [tuple(frozenset(text.concepts) for text in texts) for texts in analysed],
+        bodies,
+        build_prototypes(analysed),
+        train_scope_model((text for texts in analysed for text in texts), outside),
+        build_neighbours(outside),
+    )
 
 
-def index_from_token_sets(
+def _kept(text: Analysed, excluded: set[str]) -> bool:
+    return bool(text.folded) and " ".join(text.concepts) not in excluded
+
+
+def _index(
     ids: Sequence[str],
     phrasings: Sequence[tuple[frozenset[str], ...]],
     bodies: Sequence[frozenset[str]],
+    prototypes: Prototypes,
+    scope: ScopeModel,
+    neighbours: Neighbours,
 ) -> Index:
-    """Build the index from already tokenised phrasings and answer bodies."""
+    """The index: its lexical part from tokenised phrasings and answer bodies, and the models."""
     vocabularies = tuple(frozenset().union(*sets) if sets else frozenset() for sets in phrasings)
     centroids = tuple(
         {token: sum(token in s for s in sets) / len(sets) for token in vocabulary}
@@ -192,10 +292,7 @@ def index_from_token_sets(
     )
     return Index(
         entry_ids=tuple(ids),
-        phrasings=tuple(
-            tuple((tokens, sum(weights[token] for token in tokens)) for tokens in sets)
-            for sets in phrasings
-        ),
+        phrasings=tuple(_phrasing_postings(sets, weights) for sets in phrasings),
         vocabularies=vocabularies,
         centroids=weighted,
         centroid_norms=tuple(
@@ -217,7 +314,21 @@ def index_from_token_sets(
             if any(token in bodies[p] for p in where)
         },
         vocabulary=tuple(sorted(postings)),
+        prototypes=prototypes,
+        scope=scope,
+        neighbours=neighbours,
     )
+
+
+def _phrasing_postings(
+    sets: Sequence[frozenset[str]], weights: dict[str, float]
+) -> tuple[dict[str, tuple[int, ...]], tuple[float, ...]]:
+    where: dict[str, list[int]] = {}
+    for number, tokens in enumerate(sets):
+        for token in tokens:
+            where.setdefault(token, []).append(number)
+    sizes = tuple(sum(weights[token] for token in tokens) for tokens in sets)
+    return {token: tuple(numbers) for token, numbers in where.items()}, sizes
 
 
 def is_trap(question: str) -> bool:
@@ -228,8 +339,9 @@ def is_trap(question: str) -> bool:
 
 def _correct(index: Index, token: str) -> str | None:
     """The known token an unknown one most likely means, or None."""
-    if token in index._corrections:
-        return index._corrections[token]
+    corrections = index._corrections
+    if token in corrections:
+        return corrections[token]
     found = None
     if len(token) >= 4 and not token.isdigit():
         best = process.extractOne(
@@ -237,13 +349,15 @@ def _correct(index: Index, token: str) -> str | None:
         )
         if best is not None:
             found = str(best[0])
-    index._corrections[token] = found
+    if len(corrections) >= MAX_CORRECTIONS:
+        corrections.clear()
+    corrections[token] = found
     return found
 
 
-def _query_weights(index: Index, question: str) -> dict[str, float]:
+def _query_weights(index: Index, tokens: Iterable[str]) -> dict[str, float]:
     weights: dict[str, float] = {}
-    for token in tokenize(question):
+    for token in tokens:
         known = token if token in index.weights else _correct(index, token)
         if known is None:
             # An unknown number ("34000 minutes") is context, not a different subject.
@@ -276,16 +390,13 @@ class Signals:
         ) / total
 
 
-def signals(
-    index: Index, question: str, tuning: Tuning = DEFAULT_TUNING
-) -> list[tuple[Signals, int]]:
-    """The signals of the entries most likely to answer (all entries sharing a word, if few).
+def _signals(index: Index, query: dict[str, float], tuning: Tuning) -> list[tuple[Signals, int]]:
+    """The lexical signals of the entries most likely to answer (all sharing a word, if few).
 
     First pass: cover, centroid and answer-text signals for every entry sharing a word with the
     question, accumulated along the postings lists (cheap even for 10,000 entries). Second pass:
     the best single phrasing, only for the `SHORTLIST` entries the first pass ranks highest.
     """
-    query = _query_weights(index, question)
     total = sum(query.values())
     if total == 0:
         return []
@@ -320,14 +431,18 @@ def signals(
                 ),
             )
         )
-    items = list(query.items())
+    items = [(token, weight) for token, weight in query.items() if weight]
     found = []
     for position in sorted(touched):
-        best = 0.0
-        for tokens, size in index.phrasings[position]:
-            shared = sum(weight for token, weight in items if token in tokens)
-            if shared:
-                best = max(best, 2 * shared / (total + size))
+        postings, sizes = index.phrasings[position]
+        shared: dict[int, float] = {}
+        for token, weight in items:
+            for number in postings.get(token, ()):
+                shared[number] = shared.get(number, 0.0) + weight
+        best = max(
+            (2 * value / (total + sizes[number]) for number, value in shared.items()),
+            default=0.0,
+        )
         norm = norms[position]
         found.append(
             (
@@ -343,47 +458,160 @@ def signals(
     return found
 
 
-def score_entries(
-    index: Index, question: str, tuning: Tuning = DEFAULT_TUNING
-) -> list[tuple[float, int, bool]]:
-    """(score, entry position, exact) per candidate entry, best first; scores in 0..1.
+@dataclass(frozen=True)
+class Candidate:
+    """An entry that may answer a question, with its evidence."""
 
-    `exact` is true when the question has exactly the words of one of the entry's phrasings.
-    """
-    scored = [
-        (found.score(tuning), position, found.phrasing >= EXACT)
-        for found, position in signals(index, question, tuning)
-    ]
-    scored.sort(key=lambda item: (-item[0], item[1]))
+    position: int
+    signals: Signals
+    prototype: float
+    """Cosine of the question with the entry's prototype (`knowledge.classifier`)."""
+
+    def score(self, tuning: Tuning) -> float:
+        """The rank score: lexical signals and prototype cosine, weighted (0..1)."""
+        return (self.signals.score(tuning) + tuning.prototype * self.prototype) / (
+            1.0 + tuning.prototype
+        )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything known about one view of a question before any weight is applied."""
+
+    text: str
+    candidates: tuple[Candidate, ...]
+    out_of_scope: float
+    """The out-of-scope model's logit (> 0: reads like a curated out-of-scope question)."""
+    neighbour: float
+    """Cosine with the closest curated out-of-scope question."""
+    concepts: int = MIN_CONCEPTS
+    """Distinct concept tokens of the text."""
+
+
+def gather(index: Index, text: str, tuning: Tuning = DEFAULT_TUNING) -> Evidence:
+    """The candidates and signals of one text (the costly part of matching)."""
+    analysed = analyse(text)
+    found = _signals(index, _query_weights(index, analysed.concepts), tuning)
+    vector = index.prototypes.vector(analysed)
+    return Evidence(
+        text=text,
+        candidates=tuple(
+            Candidate(position, signals, index.prototypes.similarity(vector, position))
+            for signals, position in found
+        ),
+        out_of_scope=index.scope.logit(analysed),
+        neighbour=index.neighbours.closest(analysed),
+        concepts=len(set(analysed.concepts)),
+    )
+
+
+def rank(evidence: Evidence, tuning: Tuning = DEFAULT_TUNING) -> list[tuple[float, Candidate]]:
+    """Candidates best first (ties in entry order), each with its rank score."""
+    scored = [(candidate.score(tuning), candidate) for candidate in evidence.candidates]
+    scored.sort(key=lambda item: (-item[0], item[1].position))
     return scored
 
 
-def search(index: Index, question: str, tuning: Tuning = DEFAULT_TUNING) -> Match:
+def features(
+    evidence: Evidence,
+    ranked: Sequence[tuple[float, Candidate]],
+    tuning: Tuning = DEFAULT_TUNING,
+) -> list[float]:
+    """The best candidate's evidence, in the order of `FEATURES`."""
+    if not ranked:
+        return [0.0] * (len(FEATURES) - 2) + [evidence.out_of_scope, evidence.neighbour]
+    score, best = ranked[0]
+    others = [candidate for _, candidate in ranked[1:]]
+    lexical = best.signals.score(tuning)
+    other_lexical = max((c.signals.score(tuning) for c in others), default=0.0)
+    other_prototype = max((c.prototype for c in others), default=0.0)
+    return [
+        score,
+        score - (ranked[1][0] if len(ranked) > 1 else 0.0),
+        lexical,
+        lexical - other_lexical,
+        best.prototype,
+        best.prototype - other_prototype,
+        float(lexical >= other_lexical and best.prototype >= other_prototype),
+        best.signals.cover,
+        evidence.out_of_scope,
+        evidence.neighbour,
+    ]
+
+
+def confidence(values: Sequence[float], tuning: Tuning = DEFAULT_TUNING) -> float:
+    """The calibrated probability that answering with the best candidate is right."""
+    z = tuning.bias + sum(w * v for w, v in zip(tuning.calibration, values, strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def search(
+    index: Index, question: str, context: str | None = None, tuning: Tuning = DEFAULT_TUNING
+) -> Match:
     """Match a question: answer, suggest up to three entries, or admit not knowing.
 
-    A question worded exactly like one curated phrasing of a single entry is answered by that
-    entry even when a neighbour scores close: the curator wrote that phrasing to mean it.
+    `context` is the earlier question of a thread the message replies in: a follow-up such as
+    "and per minute or per second?" is then also matched with it in front.
     """
     if is_trap(question):
-        return Match(entry_id=None, score=0.0, out_of_scope=True)
-    scored = score_entries(index, question, tuning)
-    if not scored:
-        return Match(entry_id=None, score=0.0)
-    exact = [item for item in scored if item[2]]
-    if len(exact) == 1:
-        scored.remove(exact[0])
-        scored.insert(0, exact[0])
-    best_score, best, _ = scored[0]
-    runner_up = scored[1][0] if len(scored) > 1 else 0.0
-    answered = len(exact) == 1 or (
-        best_score >= tuning.answer and best_score - runner_up >= tuning.margin
-    )
-    offered = scored[1 : 1 + MAX_SUGGESTIONS] if answered else scored[:MAX_SUGGESTIONS]
+        return Match(entry_id=None, score=0.0, out_of_scope=True, matched=question)
+    texts = views(question)
+    if context and context.strip() and not is_trap(context):
+        texts.append(f"{context.strip()} {question}")
+    best: Match | None = None
+    for number, text in enumerate(texts):
+        match = decide(index.entry_ids, gather(index, text, tuning), tuning, exact=number == 0)
+        if best is None or (match.answered, match.score) > (best.answered, best.score):
+            best = match
+    assert best is not None
+    return best
+
+
+def decide(
+    entry_ids: Sequence[str],
+    evidence: Evidence,
+    tuning: Tuning = DEFAULT_TUNING,
+    exact: bool = True,
+) -> Match:
+    """The verdict on one view: answer, "did you mean", or not known (see the cut-offs).
+
+    With `exact`, a text worded exactly like a phrasing of one entry alone is answered by it.
+    A text worded exactly like a curated out-of-scope question is never answered.
+    """
+    ranked = rank(evidence, tuning)
+    if not ranked or evidence.neighbour >= EXACT:
+        return Match(entry_id=None, score=0.0, matched=evidence.text)
+    exactly = [item for item in ranked if item[1].signals.phrasing >= EXACT]
+    vague = evidence.concepts < MIN_CONCEPTS
+    if exact and len(exactly) == 1 and not vague:
+        ranked.remove(exactly[0])
+        ranked.insert(0, exactly[0])
+        probability = 1.0
+    else:
+        probability = confidence(features(evidence, ranked, tuning), tuning)
+    score = round(probability, 4)
+    answered = probability >= tuning.answer and not vague
+    if not answered and probability < tuning.suggest:
+        return Match(entry_id=None, score=score, matched=evidence.text)
+    top = ranked[0][0]
+    offered = ranked[1 : 1 + MAX_SUGGESTIONS] if answered else ranked[:MAX_SUGGESTIONS]
     suggestions = tuple(
-        Suggestion(index.entry_ids[position], round(score, 4))
-        for score, position, _ in offered
-        if score >= tuning.suggest
+        Suggestion(entry_ids[candidate.position], round(value, 4))
+        for value, candidate in offered
+        if candidate is ranked[0][1] or value >= SUGGEST_RATIO * top
     )
-    if answered:
-        return Match(index.entry_ids[best], round(best_score, 4), suggestions)
-    return Match(entry_id=None, score=round(best_score, 4), suggestions=suggestions)
+    entry_id = entry_ids[ranked[0][1].position] if answered else None
+    return Match(entry_id, score, suggestions, matched=evidence.text)
+
+
+def score_entries(
+    index: Index, question: str, tuning: Tuning = DEFAULT_TUNING
+) -> list[tuple[float, int, bool]]:
+    """(rank score, entry position, exact) per candidate entry, best first; scores in 0..1.
+
+    `exact` is true when the question has exactly the words of one of the entry's phrasings.
+    """
+    return [
+        (score, candidate.position, candidate.signals.phrasing >= EXACT)
+        for score, candidate in rank(gather(index, question, tuning), tuning)
+    ]

@@ -390,8 +390,9 @@ _DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # ASCII has no accents to strip (and this runs for every phrasing)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.lower().replace("&", " and ").replace("'", "")
     # 10,000 is one number; 0.5 stays one token ("0d5") instead of splitting into 0 and 5.
     text = _DECIMAL.sub("d", _THOUSANDS.sub("", text))
@@ -435,10 +436,10 @@ def fold(text: str) -> str:
     )
 
 
-def tokenize(text: str) -> list[str]:
-    """Concept tokens of a question, in order: markup stripped, phrases folded, stop words out."""
+def concepts(folded: str) -> list[str]:
+    """Concept tokens of already folded text (see `fold`): stop words out, words mapped."""
     tokens: list[str] = []
-    for word in fold(text).split():
+    for word in folded.split():
         if word in STOPWORDS:
             continue
         concept = WORDS.get(word)
@@ -447,3 +448,74 @@ def tokenize(text: str) -> list[str]:
             concept = WORDS.get(concept, concept)
         tokens.extend(concept.split())
     return tokens
+
+
+def tokenize(text: str) -> list[str]:
+    """Concept tokens of a question, in order: markup stripped, phrases folded, stop words out."""
+    return concepts(fold(text))
+
+
+# -- long posts --------------------------------------------------------------------------------
+
+# A sentence ends at . ? or ! followed by a space (not inside "0.5" or "e.g.x") or at a line end.
+_SENTENCE = re.compile(r"(?:[^.?!\n]|[.?!]+(?=[^\s.?!]))+[.?!]*")
+_QUESTION_WORDS = frozenset(
+    """how what why which when where who whom whose is are was were do does did can could will
+    would should shall may might has have any anyone anybody someone somebody""".split()
+)
+# Words a greeting, thanks or sign-off is made of: a sentence of only these carries no question.
+_COURTESY = frozenset(
+    """hi hello hey dear all team everyone folks guys there good morning afternoon evening
+    thanks thank you thx ty in advance a lot so much very many for your the help helps hope this
+    cheers regards best kind br warm greetings again ok okay please much appreciated
+    appreciate it any ideas idea advice input welcome""".split()
+)
+_COURTESY_OPENERS = ("thanks", "thank", "regards", "cheers", "best", "kind")
+
+
+def _is_courtesy(words: list[str]) -> bool:
+    return all(word in _COURTESY for word in words) or (
+        words[0] in _COURTESY_OPENERS and len(words) <= 5
+    )
+
+
+def sentences(text: str) -> list[tuple[str, bool]]:
+    """The sentences of a message worth matching, each with whether it asks a question.
+
+    Slack markup, greetings, thanks, sign-offs, hashtags and separator lines are dropped.
+    """
+    found = []
+    for match in _SENTENCE.finditer(strip_slack_markup(text)):
+        sentence = " ".join(word for word in match.group(0).split() if not word.startswith("#"))
+        words = fold(sentence).split()
+        if not any(word.isalpha() for word in words) or _is_courtesy(words):
+            continue
+        asks = sentence.rstrip().endswith("?") or words[0] in _QUESTION_WORDS
+        found.append((sentence.strip(), asks))
+    return found
+
+
+MAX_VIEWS = 6
+"""Texts a post is matched on at most (the whole, the questions, each with its context)."""
+
+
+def views(text: str, max_views: int = MAX_VIEWS) -> list[str]:
+    """The texts a message is matched on, the whole message (greetings and thanks dropped) first.
+
+    A one-sentence message is matched as it is. A post of several sentences (greetings, context,
+    thanks) is also matched on its question sentences together, on each question alone and on
+    each with the sentence before it, so that "How can I find it?" keeps its context and a post
+    asking several things is answered on the one the knowledge base knows best.
+    """
+    kept = sentences(text)
+    if len(kept) < 2:
+        return [text]
+    found = [" ".join(sentence for sentence, _ in kept)]
+    asked = [position for position, (_, asks) in enumerate(kept) if asks]
+    if len(asked) > 1:
+        found.append(" ".join(kept[position][0] for position in asked))
+    for position in asked:
+        found.append(kept[position][0])
+        if position and not kept[position - 1][1]:
+            found.append(f"{kept[position - 1][0]} {kept[position][0]}")
+    return list(dict.fromkeys(found))[:max_views]

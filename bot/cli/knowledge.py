@@ -14,9 +14,17 @@ from bot.text import answers as text
 from knowledge import loader
 from knowledge.checks import Severity, check_knowledge_base
 from knowledge.entries import Confidence, Entry
-from knowledge.evaluation import Report, Verdict, evaluate
+from knowledge.evaluation import (
+    FOLDS,
+    CrossValidationReport,
+    Report,
+    Verdict,
+    cross_validate,
+    cross_validation_report,
+    evaluate,
+)
 from knowledge.loader import KnowledgeBase
-from knowledge.matching import Index, Match, build_index, search
+from knowledge.matching import Index, Match, build_index, decide, search
 
 NOT_FOUND = (
     "I don't know that one yet, so I won't guess. Try rephrasing with the feature's name "
@@ -53,12 +61,33 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     check.add_argument(
         "--topics", type=Path, default=loader.TOPICS_FILE, help="required topics (YAML)"
     )
+    check.add_argument(
+        "--out-of-scope",
+        type=Path,
+        default=loader.OUT_OF_SCOPE_DIR,
+        help="directory of out-of-scope question sets (YAML)",
+    )
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     check.add_argument("--json", action="store_true", help="print JSON")
     check.set_defaults(run=_run_check)
 
-    run_eval = actions.add_parser("eval", help="measure matching on a labelled question file")
-    run_eval.add_argument("file", type=Path, help="labelled questions (eval/dev-questions.yml)")
+    run_eval = actions.add_parser(
+        "eval",
+        help="measure matching on a labelled question file, or cross-validated (--cv)",
+        description="Measure matching on a labelled question file (each question's own text is "
+        "first removed from the knowledge base), or with --cv on the knowledge base itself: "
+        "every phrasing and out-of-scope question held out in turn, with per-entry confusions "
+        "and the calibration of the matcher's confidence.",
+    )
+    run_eval.add_argument(
+        "file", type=Path, nargs="?", help="labelled questions (eval/dev-questions.yml)"
+    )
+    run_eval.add_argument(
+        "--cv", action="store_true", help="cross-validate on the knowledge base instead of a file"
+    )
+    run_eval.add_argument(
+        "--folds", type=int, default=FOLDS, help=f"cross-validation folds (default {FOLDS})"
+    )
     run_eval.add_argument(
         "--keep-own-text",
         action="store_true",
@@ -81,6 +110,7 @@ def match_json(question: str, match: Match, entry: Entry | None) -> dict[str, An
         "score": match.score,
         "suggestions": [s.entry_id for s in match.suggestions],
         "out_of_scope": match.out_of_scope,
+        "matched": match.matched,
     }
     if entry is not None:
         result["entry"] = {
@@ -104,7 +134,7 @@ def match_json(question: str, match: Match, entry: Entry | None) -> dict[str, An
 
 def _run_ask(args: argparse.Namespace) -> int:
     kb = loader.load_knowledge_base()
-    index = build_index(kb.entries)
+    index = build_index(kb.entries, negatives=kb.negatives)
     if args.question == ["-"]:
         for line in sys.stdin:
             if line.strip():
@@ -136,7 +166,10 @@ def render_match(
         choices = [kb.get(s.entry_id) for s in match.suggestions]
         if not choices:
             return NOT_FOUND
-        lines = ["I'm not sure which of these you mean:"]
+        first = choices[0]
+        lines = ["I'm not sure which of these you mean. The likeliest:", ""]
+        if first is not None:
+            lines += [first.question, first.summary, f"({first.reference})", "", "Choices:"]
         lines += [f"  - {c.question}   (tokenbot ask {c.question!r})" for c in choices if c]
         return "\n".join(lines)
     if full:
@@ -164,8 +197,15 @@ def _run_check(args: argparse.Namespace) -> int:
     scan = loader.scan_entries(args.faq, card.placeholders())
     entries = scan.entries
     topics = loader.load_topics(args.topics)
+    out_of_scope, more_problems = loader.scan_out_of_scope(args.out_of_scope)
     problems = check_knowledge_base(
-        entries, topics, dt.date.today(), scan.problems, templates=scan.templates, card=card
+        entries,
+        topics,
+        dt.date.today(),
+        [*scan.problems, *more_problems],
+        out_of_scope,
+        templates=scan.templates,
+        card=card,
     )
     errors = [p for p in problems if p.severity is Severity.ERROR]
     failed = bool(errors) or (args.strict and bool(problems))
@@ -176,6 +216,7 @@ def _run_check(args: argparse.Namespace) -> int:
                     "ok": not failed,
                     "entries": len(entries),
                     "phrasings": sum(len(e.phrasings) for e in entries),
+                    "out_of_scope": sum(len(s.questions) for s in out_of_scope),
                     "cards": sorted(cards),
                     "problems": [
                         {"severity": p.severity.value, "where": p.where, "message": p.message}
@@ -191,7 +232,9 @@ def _run_check(args: argparse.Namespace) -> int:
         verdict = "FAILED" if failed else "ok"
         print(
             f"kb check {verdict}: {len(entries)} entries, "
-            f"{sum(len(e.phrasings) for e in entries)} phrasings, {len(cards)} rate cards, "
+            f"{sum(len(e.phrasings) for e in entries)} phrasings, "
+            f"{sum(len(s.questions) for s in out_of_scope)} out-of-scope questions, "
+            f"{len(cards)} rate cards, "
             f"{len(errors)} errors, {len(problems) - len(errors)} warnings"
         )
     return 1 if failed else 0
@@ -201,7 +244,12 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_eval(args: argparse.Namespace) -> int:
+    if args.cv == (args.file is not None):
+        print("tokenbot: kb eval: give a labelled question FILE, or --cv", file=sys.stderr)
+        return 2
     kb = loader.load_knowledge_base()
+    if args.cv:
+        return _run_cross_validation(kb, args)
     questions = loader.load_labelled_questions(args.file)
     unknown = sorted({q.expect for q in questions if q.expect and kb.get(q.expect) is None})
     if unknown:
@@ -210,12 +258,74 @@ def _run_eval(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    report = evaluate(kb.entries, questions, time.perf_counter, leave_out=not args.keep_own_text)
+    report = evaluate(
+        kb.entries,
+        questions,
+        time.perf_counter,
+        leave_out=not args.keep_own_text,
+        negatives=kb.negatives,
+    )
     if args.json:
         print(json.dumps(report_json(report), indent=2))
     else:
         print(render_report(report, show=args.show))
     return 0
+
+
+def _run_cross_validation(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    if not 2 <= args.folds <= 20:
+        print("tokenbot: kb eval: --folds must be between 2 and 20", file=sys.stderr)
+        return 2
+    ids = tuple(sorted(entry.id for entry in kb.entries))
+    held = cross_validate(kb.entries, kb.negatives, args.folds)
+    matches = [decide(ids, item.evidence, exact=False) for item in held]
+    report = cross_validation_report(held, matches, ids)
+    if args.json:
+        print(json.dumps(cross_validation_json(report), indent=2))
+    else:
+        print(render_cross_validation(report, args.folds, show=args.show))
+    return 0
+
+
+def cross_validation_json(cv: CrossValidationReport) -> dict[str, Any]:
+    found = report_json(cv.report)
+    found["entries"] = [
+        {
+            "id": row.entry_id,
+            "held_out": row.held_out,
+            "right": row.right,
+            "first": row.first,
+            "confused_with": [{"id": other, "count": n} for other, n in row.confused],
+        }
+        for row in cv.entries
+    ]
+    found["calibration"] = [
+        {"low": low, "high": high, "texts": count, "first_right": round(right, 4)}
+        for low, high, count, right in cv.reliability
+    ]
+    return found
+
+
+def render_cross_validation(cv: CrossValidationReport, folds: int, show: bool = False) -> str:
+    """The curator's view: overall verdicts, calibration, then entries worst first."""
+    lines = [
+        f"cross-validated on the knowledge base ({folds} folds: every phrasing and out-of-scope "
+        "question matched by an index built without it; the shipped calibration was fitted on "
+        "such held-out texts, so benchmarks/tune_matching.py prints the stricter figures)",
+        render_report(cv.report, show=show, timed=False),
+        "calibration (held-out texts by the matcher's confidence; out of scope never right):",
+        *cv.summary().splitlines()[2:],
+        "",
+        f"  {'entry':<34} {'held out':>8} {'first':>6} {'right':>6}  "
+        "most often ranked first instead",
+    ]
+    for row in sorted(cv.entries, key=lambda r: (r.first / r.held_out, r.entry_id)):
+        confused = ", ".join(f"{other} ({n})" for other, n in row.confused[:3]) or "-"
+        lines.append(
+            f"  {row.entry_id:<34} {row.held_out:>8} {row.first / row.held_out:>6.0%} "
+            f"{row.right / row.held_out:>6.0%}  {confused}"
+        )
+    return "\n".join(lines)
 
 
 def report_json(report: Report) -> dict[str, Any]:
@@ -240,7 +350,7 @@ def report_json(report: Report) -> dict[str, Any]:
     }
 
 
-def render_report(report: Report, show: bool = False) -> str:
+def render_report(report: Report, show: bool = False, timed: bool = True) -> str:
     def row(label: str, verdict: Verdict) -> str:
         base = (
             report.out_of_scope
@@ -258,9 +368,12 @@ def render_report(report: Report, show: bool = False) -> str:
         f"out of scope ({report.out_of_scope} questions)",
         row("correctly not answered", Verdict.DECLINED),
         row("answered anyway", Verdict.ANSWERED_OUT_OF_SCOPE),
-        f"time per question: median {report.median_seconds * 1000:.3f} ms, "
-        f"p99 {report.p99_seconds * 1000:.3f} ms",
     ]
+    if timed:
+        lines.append(
+            f"time per question: median {report.median_seconds * 1000:.3f} ms, "
+            f"p99 {report.p99_seconds * 1000:.3f} ms"
+        )
     if show:
         for o in report.outcomes:
             if o.verdict not in (Verdict.RIGHT, Verdict.DECLINED):

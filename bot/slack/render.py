@@ -357,15 +357,28 @@ def render_suggestions(
     question_id: int | None = None,
     share: str | None = None,
 ) -> Message:
-    """The matcher is unsure: up to three "did you mean" choices."""
+    """The matcher is unsure: the first choice's short answer inline, then up to three choices.
+
+    The summary lets the asker read the likeliest answer without a click; the buttons open the
+    full answer (with its sources) of whichever choice they meant.
+    """
     blocks: list[Block] = [
-        section(f"I'm not sure which of these you mean by _{echo(question)}_:"),
-        *_suggestion_buttons(suggestions, question_id, "did_you_mean"),
+        section(f"I'm not sure which of these you mean by _{echo(trim(question, 500))}_:"),
     ]
+    first = suggestions[0] if suggestions else None
+    if first is not None:
+        blocks.append(
+            section(f"*{escape(first.question)}*\n{mrkdwn(first.summary)}"),
+        )
+        blocks.append(context(f"Short answer from `{escape(first.reference)}`"))
+    blocks += _suggestion_buttons(suggestions, question_id, "did_you_mean")
     if share_button(share):
         blocks.append(actions("share", share_button(share)))
     choices = "; ".join(entry.question for entry in suggestions)
-    return fit(escape(f"Did you mean: {choices}?"), blocks)
+    fallback = f"Did you mean: {choices}?"
+    if first is not None:
+        fallback = f"Did you mean: {first.question} {first.summary} (or: {choices})"
+    return fit(escape(fallback), blocks)
 
 
 NOT_FOUND = (

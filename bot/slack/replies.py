@@ -125,8 +125,19 @@ def reply_to_command(
         return render.render_error(exc.message)
 
 
-def reply_to_message(deps: Deps, text: str, asker: Asker) -> Message:
-    """The threaded reply to a mention or DM: an estimate for `estimate …`, else an answer."""
+def message_question(text: str) -> str | None:
+    """The question a mention or DM asks, or None for an `estimate …` or `help` line."""
+    command = Command.parse(strip_mentions(text))
+    if command.name in ("estimate", "help"):
+        return None
+    return strip_mentions(text) or None
+
+
+def reply_to_message(deps: Deps, text: str, asker: Asker, *, context: str | None = None) -> Message:
+    """The threaded reply to a mention or DM: an estimate for `estimate …`, else an answer.
+
+    `context` is the question the thread started with, for a follow-up asked in it.
+    """
     command = Command.parse(strip_mentions(text))
     try:
         if command.name == "estimate":
@@ -136,18 +147,27 @@ def reply_to_message(deps: Deps, text: str, asker: Asker) -> Message:
         if command.name == "help":
             return render.render_help(deps.cards)
         question = strip_mentions(text)
-        return answer_question(deps, question, asker, share=False)
+        return answer_question(deps, question, asker, share=False, context=context)
     except (CalculatorError, BotError) as exc:
         return render.render_error(exc.message)
 
 
 def answer_question(
-    deps: Deps, question: str, asker: Asker, *, share: bool, record: bool = True
+    deps: Deps,
+    question: str,
+    asker: Asker,
+    *,
+    share: bool,
+    record: bool = True,
+    context: str | None = None,
 ) -> Message:
-    """Match a question; answer it, offer choices, or say honestly that it is not known."""
+    """Match a question; answer it, offer choices, or say honestly that it is not known.
+
+    `context`: the earlier question of the thread a follow-up is asked in.
+    """
     if not question:
         raise UsageError(f"ask what? e.g. `{COMMAND} ask why are my agents using 45 STA tokens?`")
-    match = search(deps.index, question)
+    match = search(deps.index, question, context=context)
     question_id, not_saved = None, None
     if record:
         try:

@@ -26,8 +26,10 @@ from knowledge.matching import Index, is_trap, score_entries
 from knowledge.normalise import tokenize
 
 REPORTS = ("gaps", "feedback", "usage")
-LOW_CONFIDENCE = 0.55
-"""An answer scored below this is listed as a gap too: the matcher was barely sure."""
+LOW_CONFIDENCE = 0.8
+"""An answer whose calibrated confidence (`Match.score`, the probability that the answer is
+right) is below this is listed as a gap too: answered, but with one chance in five or more of
+being wrong. Answers start at `knowledge.matching.ANSWER_CUTOFF` (2/3)."""
 GROUP_SIMILARITY = 85.0
 """rapidfuzz `token_sort_ratio` (0..100) over normalised words above which two questions group."""
 MAX_WORDINGS = 5

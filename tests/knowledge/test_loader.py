@@ -165,3 +165,52 @@ class TestKbCheckCommand:
         assert "overage-price: required topic has no entry" in err
         assert "kb check FAILED" in out
         assert "Traceback" not in out + err
+
+
+OUT_OF_SCOPE = """topic: {topic}
+notes: Questions about seats, not tokens.
+source: Written for the tests.
+last_reviewed: 2026-11-20
+questions:
+  - what does a CX 3 seat cost
+  - how many licences do we have
+"""
+
+
+class TestOutOfScopeSets:
+    def test_loads_every_set_in_topic_order(self, tmp_path: Path) -> None:
+        (tmp_path / "seats.yml").write_text(OUT_OF_SCOPE.format(topic="seats"))
+        (tmp_path / "admin.yml").write_text(OUT_OF_SCOPE.format(topic="admin"))
+        sets = loader.load_out_of_scope(tmp_path)
+        assert [s.topic for s in sets] == ["admin", "seats"]
+        assert sets[0].questions == ["what does a CX 3 seat cost", "how many licences do we have"]
+
+    def test_a_missing_directory_is_no_sets(self, tmp_path: Path) -> None:
+        assert loader.load_out_of_scope(tmp_path / "absent") == ()
+
+    @pytest.mark.parametrize(
+        ("mutation", "expected"),
+        [
+            (("notes: Questions", "nots: Questions"), "notes"),
+            (("last_reviewed: 2026-11-20", "last_reviewed: soon"), "last_reviewed"),
+            (("  - how many licences do we have", "  - What does a CX 3 seat cost"), "questions"),
+        ],
+    )
+    def test_a_bad_set_names_file_and_field(
+        self, tmp_path: Path, mutation: tuple[str, str], expected: str
+    ) -> None:
+        path = tmp_path / "seats.yml"
+        path.write_text(OUT_OF_SCOPE.format(topic="seats").replace(*mutation))
+        with pytest.raises(LoadError) as caught:
+            loader.load_out_of_scope(tmp_path)
+        assert f"{path}: {expected}" in str(caught.value)
+
+    def test_topic_must_match_file_name(self, tmp_path: Path) -> None:
+        (tmp_path / "seats.yml").write_text(OUT_OF_SCOPE.format(topic="admin"))
+        with pytest.raises(LoadError, match="must match the file name"):
+            loader.load_out_of_scope(tmp_path)
+
+    def test_the_shipped_sets_are_a_few_hundred_reviewed_questions(self) -> None:
+        sets = loader.load_out_of_scope()
+        assert sum(len(s.questions) for s in sets) >= 250
+        assert all(s.notes and s.source for s in sets)

@@ -12,10 +12,11 @@ from calculators.ratecard import Tier
 from knowledge import loader
 from knowledge.checks import Severity, check_knowledge_base
 from knowledge.entries import RATE_CAVEAT, SUMMARY_WORDS, SourceKind, is_rate_key, placeholder_keys
-from knowledge.matching import build_index, search
+from knowledge.matching import MIN_CONCEPTS, build_index, search
+from knowledge.normalise import tokenize
 
 KB = loader.load_knowledge_base()
-INDEX = build_index(KB.entries)
+INDEX = build_index(KB.entries, negatives=KB.negatives)
 SCAN = loader.scan_entries(loader.FAQ_DIR, KB.default_card.placeholders())
 TOKENS_MODEL = "https://help.genesys.cloud/articles/genesys-cloud-tokens-model/"
 ANNOUNCEMENT = (
@@ -83,7 +84,18 @@ class TestShippedKnowledgeBase:
 
     @pytest.mark.parametrize(("entry_id", "phrasing"), PHRASINGS)
     def test_each_phrasing_finds_its_own_entry(self, entry_id: str, phrasing: str) -> None:
-        assert search(INDEX, phrasing).entry_id == entry_id
+        """Answered by its entry; a phrasing of one concept ("get more tokns") is offered first."""
+        match = search(INDEX, phrasing)
+        if len(set(tokenize(phrasing))) < MIN_CONCEPTS:
+            assert match.suggestions[0].entry_id == entry_id
+        else:
+            assert match.entry_id == entry_id
+
+    def test_out_of_scope_sets_load_and_are_not_answered(self) -> None:
+        """Every curated out-of-scope question is declined by the index that learned it."""
+        assert len(KB.negatives) >= 250
+        answered = [q for q in KB.negatives if search(INDEX, q).answered]
+        assert answered == []
 
 
 class TestSourceMarks:

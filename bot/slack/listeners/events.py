@@ -12,7 +12,8 @@ from slack_bolt import App, Say
 
 from bot.deps import Deps
 from bot.slack.background import deliver_once, in_background
-from bot.slack.replies import Asker, reply_to_message
+from bot.slack.replies import Asker, message_question, reply_to_message
+from bot.slack.threads import ThreadMemory
 
 
 def _from_a_person(event: dict[str, Any]) -> bool:
@@ -38,11 +39,18 @@ def acknowledge() -> None:
 
 
 def register(app: App, deps: Deps) -> None:
+    threads = ThreadMemory()
+
     def answer_in_thread(body: dict[str, Any], event: dict[str, Any], say: Say) -> None:
         def send() -> None:
             asker = Asker(user_id=event["user"], channel_id=event["channel"])
-            reply = reply_to_message(deps, event["text"], asker)
-            say(thread_ts=event.get("thread_ts") or event["ts"], **reply.as_kwargs())
+            thread = event.get("thread_ts") or event["ts"]
+            earlier = threads.question(asker.channel_id, thread) if "thread_ts" in event else None
+            reply = reply_to_message(deps, event["text"], asker, context=earlier)
+            say(thread_ts=thread, **reply.as_kwargs())
+            question = message_question(event["text"])
+            if question:
+                threads.remember(asker.channel_id, thread, question)
 
         deliver_once(deps.store, body.get("event_id"), send)
 

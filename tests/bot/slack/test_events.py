@@ -15,6 +15,7 @@ from tests.bot.slack.conftest import Driver, InlineExecutor, all_text, call_wsgi
 from tests.bot.slack.limits import assert_within_limits
 
 QUESTION = "how many tokens does an STA user use per month?"
+FIRST = "1700000000.000100"
 
 
 class TestMentions:
@@ -69,6 +70,31 @@ class TestDirectMessages:
     def test_the_apps_own_posts_are_ignored(self, slack: Driver) -> None:
         slack.event(rq.dm(QUESTION, user="UBOT0001", bot_id="BBOT0001"))
         assert slack.fake.calls_to("chat.postMessage") == []
+
+
+class TestFollowUps:
+    """A message in an answer thread is matched with the question the thread started with."""
+
+    def test_a_follow_up_in_the_thread_is_answered_with_its_context(self, slack: Driver) -> None:
+        slack.event(rq.mention("voice bot token rate", ts=FIRST), event_id="Ev1")
+        follow_up = rq.mention("and for digital bots?", ts="1700000000.000200", thread_ts=FIRST)
+        slack.event(follow_up, event_id="Ev2")
+        _, reply = slack.fake.calls_to("chat.postMessage")
+        assert reply.body["thread_ts"] == FIRST
+        assert "How many tokens do digital bots consume?" in all_text(reply.body)
+
+    def test_the_same_words_outside_the_thread_get_choices_only(self, slack: Driver) -> None:
+        slack.event(rq.mention("voice bot token rate", ts="1700000000.000100"), event_id="Ev1")
+        slack.event(rq.mention("and for digital bots?", ts="1700000000.000200"), event_id="Ev2")
+        _, alone = slack.fake.calls_to("chat.postMessage")
+        assert "not sure which of these you mean" in all_text(alone.body)
+
+    def test_a_dm_thread_remembers_its_question(self, slack: Driver) -> None:
+        slack.event(rq.dm("how many tokens does a voice bot use", ts=FIRST), event_id="Ev1")
+        follow_up = rq.dm("and per minute or per second?", ts="1700000000.000400", thread_ts=FIRST)
+        slack.event(follow_up, event_id="Ev2")
+        _, reply = slack.fake.calls_to("chat.postMessage")
+        assert "How many tokens do voice bots consume?" in all_text(reply.body)
 
 
 class TestRetriedEvents:

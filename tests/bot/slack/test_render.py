@@ -128,6 +128,18 @@ class TestAnswer:
         assert "Genesys text via a copy" in shown
 
 
+class TestSuggestions:
+    def test_the_first_choice_shows_its_short_answer_inline(self) -> None:
+        first = make_entry("rate", "How many tokens?", summary="Forty per named user <b>.")
+        other = make_entry("trigger", "What makes a user billable?")
+        message = render.render_suggestions("copilot?", [first, other], question_id=7)
+        blocks = str(message.blocks)
+        assert "Forty per named user &lt;b&gt;." in blocks
+        assert "What makes a user billable?" in blocks  # as a button
+        assert "Forty per named user" in message.text
+        assert_within_limits(message.as_kwargs())
+
+
 class TestTicket:
     def test_ticket_keeps_the_full_answer_and_marks_each_source(self) -> None:
         entry = make_entry(

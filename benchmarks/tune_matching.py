@@ -1,0 +1,87 @@
+"""Fit the matcher's rank weights and calibration by cross-validation on the knowledge base.
+
+Run: .venv/bin/python benchmarks/tune_matching.py [--folds N]
+
+Every phrasing of every entry and every curated out-of-scope question is held out in turn
+(whole paraphrase groups together, `knowledge.evaluation.assign_folds`) and matched by an index
+built without it. The rank weights are chosen to put the right entry first most often; the
+calibration is a logistic regression of "the first entry is right" on the matcher's evidence.
+No evaluation file is read. The script prints the cross-validated figures (calibration fitted on
+the other folds only) and the `Tuning` defaults to paste into `knowledge/matching.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import re
+import time
+from pathlib import Path
+
+from knowledge import loader, matching
+from knowledge.evaluation import FOLDS, GROUP_OVERLAP, cross_validate, cross_validation_report
+from knowledge.matching import DEFAULT_TUNING, Tuning
+from knowledge.tuning import fit_calibration, fit_rank, nested_matches
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=FOLDS, help="cross-validation folds")
+    parser.add_argument(
+        "--overlap",
+        type=float,
+        default=GROUP_OVERLAP,
+        help="concept-token Jaccard at which phrasings are held out together",
+    )
+    parser.add_argument(
+        "--write", action="store_true", help="write the fitted defaults into knowledge/matching.py"
+    )
+    args = parser.parse_args()
+    kb = loader.load_knowledge_base()
+    ids = tuple(sorted(entry.id for entry in kb.entries))
+    started = time.perf_counter()
+    held = cross_validate(kb.entries, kb.negatives, args.folds, overlap=args.overlap)
+    print(
+        f"{len(kb.entries)} entries, {sum(len(e.phrasings) for e in kb.entries)} phrasings, "
+        f"{len(kb.negatives)} out-of-scope questions; {args.folds} folds gathered in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    tuning, accuracy = fit_rank(held, ids, DEFAULT_TUNING)
+    print(f"right entry ranked first: {accuracy:.1%} of held-out phrasings")
+    tuning = fit_calibration(held, ids, tuning)
+    report = cross_validation_report(held, nested_matches(held, ids, tuning), ids, tuning)
+    print("cross-validated verdicts (calibration fitted on the other folds):")
+    print(report.summary())
+    block = tuned_block(tuning)
+    unchanged = all(
+        getattr(tuning, f.name) == getattr(DEFAULT_TUNING, f.name)
+        for f in dataclasses.fields(tuning)
+    )
+    if args.write and not unchanged:
+        path = Path(matching.__file__)
+        path.write_text(_TUNED.sub(block, path.read_text(encoding="utf-8")), encoding="utf-8")
+        print(f"\nwritten to {path}:")
+    else:
+        state = "identical to the shipped defaults" if unchanged else "differs from the shipped"
+        print(f"\nthe fitted defaults ({state}; --write puts them in knowledge/matching.py):")
+    print(block)
+
+
+_TUNED = re.compile(r"    # tuned: begin.*?    # tuned: end\n", re.DOTALL)
+
+
+def tuned_block(tuning: Tuning) -> str:
+    """The lines between the `# tuned:` markers of `knowledge/matching.py`."""
+    lines = ["    # tuned: begin (written by `python benchmarks/tune_matching.py --write`)"]
+    for name in ("phrasing", "centroid", "cover", "body", "prototype"):
+        lines.append(f"    {name}: float = {getattr(tuning, name)!r}")
+    lines.append("    calibration: tuple[float, ...] = (")
+    lines.extend(f"        {weight!r}," for weight in tuning.calibration)
+    lines.append("    )")
+    lines.append(f"    bias: float = {tuning.bias!r}")
+    lines.append("    # tuned: end\n")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

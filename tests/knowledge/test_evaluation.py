@@ -1,0 +1,80 @@
+"""Cross-validation on the knowledge base, and the fitting it feeds."""
+
+from __future__ import annotations
+
+import math
+
+from knowledge.evaluation import (
+    assign_folds,
+    cross_validate,
+    cross_validation_report,
+    paraphrase_groups,
+)
+from knowledge.matching import decide
+from knowledge.tuning import fit_logistic
+from tests.conftest import make_entry
+
+ENTRIES = [
+    make_entry(
+        "carryover",
+        "Do unused tokens carry over to the next month?",
+        "do unused tokens roll over",
+        "do unused tokens roll over to next month",
+        "what happens to leftover tokens at month end",
+        "are tokens lost at the end of the month",
+        "tokens expire monthly?",
+    ),
+    make_entry(
+        "copilot-rate",
+        "How many tokens does Agent Copilot consume per user?",
+        "copilot tokens per agent per month",
+        "agent copilot cost per user",
+        "how much does copilot cost each month",
+        "copilot price in tokens",
+        "tokens for one copilot agent",
+    ),
+]
+NEGATIVES = ["how do I create a queue", "where do I reset my password", "good morning team"]
+
+
+class TestFolds:
+    def test_near_twins_are_one_paraphrase_group(self) -> None:
+        groups = paraphrase_groups(
+            ["do unused tokens roll over", "do unused tokens roll over?", "copilot price"]
+        )
+        assert sorted(map(sorted, groups)) == [[0, 1], [2]]
+
+    def test_every_text_is_dealt_once_and_deterministically(self) -> None:
+        dealt = assign_folds(ENTRIES, NEGATIVES, folds=3)
+        texts = [text for entry in ENTRIES for text in entry.phrasings] + NEGATIVES
+        assert sorted(text for _, text, _ in dealt) == sorted(texts)
+        assert dealt == assign_folds(ENTRIES, NEGATIVES, folds=3)
+        assert {fold for _, _, fold in dealt} == {0, 1, 2}
+
+    def test_a_held_out_text_is_not_in_its_own_index(self) -> None:
+        """Held-out phrasings are never matched exactly: their index was built without them."""
+        held = cross_validate(ENTRIES, NEGATIVES, folds=3)
+        inside = [h for h in held if h.expect is not None]
+        assert len(inside) == sum(len(e.phrasings) for e in ENTRIES)
+        assert all(c.signals.phrasing < 0.999 for h in inside for c in h.evidence.candidates)
+
+
+class TestReport:
+    def test_counts_confusions_per_entry(self) -> None:
+        held = cross_validate(ENTRIES, NEGATIVES, folds=3)
+        ids = ("carryover", "copilot-rate")
+        report = cross_validation_report(held, [decide(ids, h.evidence) for h in held], ids)
+        assert [row.entry_id for row in report.entries] == list(ids)
+        assert sum(row.held_out for row in report.entries) == report.report.in_scope
+        assert sum(count for _, _, count, _ in report.reliability) == len(held)
+        assert "first entry right" in report.summary()
+
+
+class TestLogistic:
+    def test_recovers_a_clear_relation(self) -> None:
+        rows = [[x / 10] for x in range(-20, 21)]
+        labels = [int(row[0] > 0.3) for row in rows]
+        weights, bias = fit_logistic(rows, labels, l2=0.01)
+        boundary = -bias / weights[0]
+        assert weights[0] > 0
+        assert math.isclose(boundary, 0.35, abs_tol=0.1)
