@@ -168,24 +168,24 @@ class Tuning:
     """
 
     # tuned: begin (written by `python benchmarks/tune_matching.py --write`)
-    phrasing: float = 0.188
-    centroid: float = 0.75
+    phrasing: float = 0.235
+    centroid: float = 0.562
     cover: float = 0.45
     body: float = 0.4
     prototype: float = 0.875
     calibration: tuple[float, ...] = (
-        1.255,
-        2.33,
-        0.867,
-        2.226,
-        1.698,
-        1.799,
-        0.77,
-        1.175,
-        -0.275,
-        -0.996,
+        1.383,
+        2.48,
+        0.846,
+        2.107,
+        1.997,
+        2.252,
+        0.524,
+        1.137,
+        -0.231,
+        -1.121,
     )
-    bias: float = -3.105
+    bias: float = -2.921
     # tuned: end
     answer: float = ANSWER_CUTOFF
     suggest: float = SUGGEST_CUTOFF
