@@ -58,10 +58,11 @@ RECENT_ESTIMATES = 5
 
 @dataclass(frozen=True)
 class Asker:
-    """Who asked, and where."""
+    """Who asked, and where (`thread_ts`: the thread a mention or DM is answered in)."""
 
     user_id: str
     channel_id: str
+    thread_ts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,14 +126,6 @@ def reply_to_command(
         return render.render_error(exc.message)
 
 
-def message_question(text: str) -> str | None:
-    """The question a mention or DM asks, or None for an `estimate …` or `help` line."""
-    command = Command.parse(strip_mentions(text))
-    if command.name in ("estimate", "help"):
-        return None
-    return strip_mentions(text) or None
-
-
 def reply_to_message(deps: Deps, text: str, asker: Asker, *, context: str | None = None) -> Message:
     """The threaded reply to a mention or DM: an estimate for `estimate …`, else an answer.
 
@@ -177,6 +170,7 @@ def answer_question(
                 score=match.score,
                 user_id=asker.user_id,
                 channel_id=asker.channel_id,
+                thread_ts=asker.thread_ts,
             )
         except StorageUnavailableError as exc:
             not_saved = f"Not saved ({exc.message}): this question was not logged."

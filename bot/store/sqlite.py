@@ -520,16 +520,39 @@ class Store:
         score: float,
         user_id: str,
         channel_id: str,
+        thread_ts: str | None = None,
     ) -> int:
-        """Log a question and what the matcher made of it; returns its id."""
+        """Log a question and what the matcher made of it; returns its id.
+
+        `thread_ts`: the thread the question was asked and answered in (mentions and DMs).
+        """
         with self._write() as conn:
             cursor = conn.execute(
                 "INSERT INTO questions (text, entry_id, score, answered, user_id, channel_id, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (text, entry_id, score, entry_id is not None, user_id, channel_id, self._now()),
+                "thread_ts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    text,
+                    entry_id,
+                    score,
+                    entry_id is not None,
+                    user_id,
+                    channel_id,
+                    thread_ts,
+                    self._now(),
+                ),
             )
             assert cursor.lastrowid is not None
             return cursor.lastrowid
+
+    def thread_question(self, channel_id: str, thread_ts: str) -> str | None:
+        """The question a thread started with (any process recorded it), if its text is kept."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT text FROM questions WHERE channel_id = ? AND thread_ts = ? "
+                "AND text IS NOT NULL ORDER BY id LIMIT 1",
+                (channel_id, thread_ts),
+            ).fetchone()
+        return None if row is None else str(row["text"])
 
     def get_question(self, question_id: int) -> StoredQuestion | None:
         with self._read() as conn:

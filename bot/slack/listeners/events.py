@@ -11,9 +11,10 @@ from typing import Any
 from slack_bolt import App, Say
 
 from bot.deps import Deps
+from bot.errors import StorageUnavailableError
 from bot.slack.background import deliver_once, in_background
-from bot.slack.replies import Asker, message_question, reply_to_message
-from bot.slack.threads import ThreadMemory
+from bot.slack.replies import Asker, reply_to_message
+from bot.store import Store
 
 
 def _from_a_person(event: dict[str, Any]) -> bool:
@@ -38,19 +39,28 @@ def acknowledge() -> None:
     """Bolt acknowledges events by itself; the answer follows after the ack."""
 
 
-def register(app: App, deps: Deps) -> None:
-    threads = ThreadMemory()
+def earlier_question(store: Store, event: dict[str, Any]) -> str | None:
+    """The question the thread of a reply started with, for a follow-up asked in it.
 
+    A database that is away costs the context (logged by the store), never the answer.
+    """
+    thread = event.get("thread_ts")
+    if not isinstance(thread, str) or thread == event.get("ts"):
+        return None
+    try:
+        return store.thread_question(event["channel"], thread)
+    except StorageUnavailableError:
+        return None
+
+
+def register(app: App, deps: Deps) -> None:
     def answer_in_thread(body: dict[str, Any], event: dict[str, Any], say: Say) -> None:
         def send() -> None:
-            asker = Asker(user_id=event["user"], channel_id=event["channel"])
             thread = event.get("thread_ts") or event["ts"]
-            earlier = threads.question(asker.channel_id, thread) if "thread_ts" in event else None
-            reply = reply_to_message(deps, event["text"], asker, context=earlier)
+            asker = Asker(user_id=event["user"], channel_id=event["channel"], thread_ts=thread)
+            context = earlier_question(deps.store, event)
+            reply = reply_to_message(deps, event["text"], asker, context=context)
             say(thread_ts=thread, **reply.as_kwargs())
-            question = message_question(event["text"])
-            if question:
-                threads.remember(asker.channel_id, thread, question)
 
         deliver_once(deps.store, body.get("event_id"), send)
 

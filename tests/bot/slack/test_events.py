@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from bot.deps import Deps
+from bot.errors import StorageUnavailableError
 from bot.settings import Settings
 from bot.slack import replies
 from bot.slack.app import build_app
 from bot.slack.wsgi import TokenbotWsgi
+from bot.store import Store
+from knowledge.loader import KnowledgeBase
+from knowledge.matching import Index
 from tests.bot.slack import slack_requests as rq
-from tests.bot.slack.conftest import Driver, InlineExecutor, all_text, call_wsgi
+from tests.bot.slack.conftest import Driver, InlineExecutor, MakeDriver, all_text, call_wsgi
 from tests.bot.slack.limits import assert_within_limits
 
 QUESTION = "how many tokens does an STA user use per month?"
@@ -95,6 +101,38 @@ class TestFollowUps:
         slack.event(follow_up, event_id="Ev2")
         _, reply = slack.fake.calls_to("chat.postMessage")
         assert "How many tokens do voice bots consume?" in all_text(reply.body)
+
+    def test_another_process_on_the_same_database_knows_the_thread(
+        self, make_driver: MakeDriver, knowledge: tuple[KnowledgeBase, Index], tmp_path: Path
+    ) -> None:
+        """The first question answered by one server, the follow-up by another (or a restart)."""
+        kb, index = knowledge
+        path = tmp_path / "shared.db"
+        with Store(path) as one, Store(path) as other:
+            first = make_driver(Deps(kb=kb, index=index, store=one))
+            second = make_driver(Deps(kb=kb, index=index, store=other))
+            first.event(rq.mention("voice bot token rate", ts=FIRST), event_id="Ev1")
+            follow_up = rq.mention("and for digital bots?", ts="1700000000.000200", thread_ts=FIRST)
+            second.event(follow_up, event_id="Ev2")
+            _, reply = second.fake.calls_to("chat.postMessage")
+        assert reply.body["thread_ts"] == FIRST
+        assert "How many tokens do digital bots consume?" in all_text(reply.body)
+
+    def test_without_the_database_a_follow_up_is_matched_alone(
+        self, slack: Driver, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The store away costs the context, never the answer."""
+        slack.event(rq.mention("voice bot token rate", ts=FIRST), event_id="Ev1")
+
+        def away(*_: object) -> None:
+            raise StorageUnavailableError("the database is away", path="x.db")
+
+        monkeypatch.setattr(slack.deps.store, "thread_question", away)
+        follow_up = rq.mention("and for digital bots?", ts="1700000000.000200", thread_ts=FIRST)
+        slack.event(follow_up, event_id="Ev2")
+        _, reply = slack.fake.calls_to("chat.postMessage")
+        assert reply.body["thread_ts"] == FIRST
+        assert "not sure which of these you mean" in all_text(reply.body)
 
 
 class TestRetriedEvents:

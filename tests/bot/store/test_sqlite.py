@@ -122,6 +122,38 @@ class TestQuestionsAndFeedback:
         assert store.feedback("e") == [("U1", False), ("U2", True)]
 
 
+class TestThreads:
+    """The question a mention's or DM's thread started with, for the follow-ups asked in it."""
+
+    @staticmethod
+    def _ask(store: Store, text: str, thread: str | None, user: str = "U1") -> None:
+        store.record_question(
+            text=text, entry_id=None, score=0.1, user_id=user, channel_id="C1", thread_ts=thread
+        )
+
+    def test_the_first_question_of_the_thread_is_its_context(self, store: Store) -> None:
+        self._ask(store, "voice bot token rate", "1.1")
+        self._ask(store, "and for digital bots?", "1.1")
+        assert store.thread_question("C1", "1.1") == "voice bot token rate"
+
+    def test_other_threads_channels_and_slash_commands_do_not_count(self, store: Store) -> None:
+        self._ask(store, "asked with /tokens", None)
+        self._ask(store, "another thread", "2.2")
+        assert store.thread_question("C1", "1.1") is None
+        assert store.thread_question("C2", "2.2") is None
+
+    def test_a_forgotten_users_thread_has_no_context(self, store: Store) -> None:
+        self._ask(store, "voice bot token rate", "1.1", user="U9")
+        store.forget("U9")
+        assert store.thread_question("C1", "1.1") is None
+
+    def test_a_purged_text_is_no_context(self) -> None:
+        with Store(":memory:", clock=lambda: NOW - dt.timedelta(days=400)) as store:
+            self._ask(store, "voice bot token rate", "1.1")
+            store.purge(NOW)
+            assert store.thread_question("C1", "1.1") is None
+
+
 class TestEvents:
     """An event's answer is delivered at least once, and only once when delivery succeeds."""
 
