@@ -296,7 +296,7 @@ def _assumptions(request: EstimateRequest, licence: Licence) -> list[str]:
     said: list[str] = []
     if not card.official:
         said.append(f"UNOFFICIAL: {card.title} figures, not Genesys list rates")
-    said.append(f"rate card: {card.title} ({card.name}), effective {card.effective.isoformat()}")
+    said.append(f"rate card: {card.title} ({card.name}), {card.dated()}")
     if licence is Licence.CONCURRENT:
         said.append(f"concurrent organization: {settings.concurrent} peak concurrent users")
     elif settings.users is not None:

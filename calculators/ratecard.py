@@ -278,6 +278,9 @@ class RateCard(BaseModel):
     title: Text
     official: bool
     effective: dt.date
+    date_label: Text = "effective"
+    """How `effective` reads in replies: the list card's date is when a third-party copy of
+    Genesys' table was captured ("rates as captured"), not a date Genesys gives its table."""
     description: Text
     free_allocation: FreeAllocation
     prices: Prices
@@ -353,6 +356,10 @@ class RateCard(BaseModel):
         )
 
     # -- FAQ placeholders --------------------------------------------------------------------
+
+    def dated(self) -> str:
+        """`rates as captured 2026-06-07`: the card's date as replies print it."""
+        return f"{self.date_label} {self.effective.isoformat()}"
 
     def placeholders(self) -> dict[str, str]:
         """The `{{ key }}` values FAQ answers quote (see knowledge/README.md)."""

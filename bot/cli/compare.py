@@ -119,11 +119,11 @@ def _title(result: Comparison) -> str:
     first, second = result.first.estimate.card, result.second.estimate.card
     if result.mode is Mode.CARDS:
         return (
-            f"The same terms on the {first.name} card ({first.title}, effective "
-            f"{first.effective}) and the {second.name} card ({second.title}"
+            f"The same terms on the {first.name} card ({first.title}, {first.dated()}) "
+            f"and the {second.name} card ({second.title}"
             f"{'' if second.official else ', UNOFFICIAL'})"
         )
-    return f"Two scenarios on the {first.name} card ({first.title}, effective {first.effective})"
+    return f"Two scenarios on the {first.name} card ({first.title}, {first.dated()})"
 
 
 def render_comparison(result: Comparison, width: int) -> str:

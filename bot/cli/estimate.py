@@ -406,7 +406,7 @@ def render_snapshot(
         out.append("")
     title = f"Estimate {s.reference}" if s.reference else "Estimate (not saved)"
     out += wrap(f"{title}, made {made}" if made else title, width)
-    out += wrap(f"Rate card: {s.card_title} ({s.card_name}), effective {s.card_effective}", width)
+    out += wrap(f"Rate card: {s.card_title} ({s.card_name}), {s.card_dated}", width)
     incomplete = s.incomplete_text()
     if incomplete:
         out += ["", *wrap(incomplete, width)]
@@ -462,7 +462,7 @@ def render_card(card: RateCard, width: int | None = None) -> str:
     width = width or terminal_width()
     allocation = card.free_allocation
     out = [line for text in _banner(card) for line in (wrap(text, width) if text else [""])]
-    out += wrap(f"{card.title} ({card.name} card, effective {card.effective})", width)
+    out += wrap(f"{card.title} ({card.name} card, {card.dated()})", width)
     out += wrap(card.description, width)
     out.append("")
     basis = "organization" if allocation.basis == "organization" else "user"
@@ -518,7 +518,7 @@ def render_feature(card: RateCard, key: str, feature: Feature, width: int | None
         ["confidence", str(feature.confidence)],
         ["source", feature.source.title],
         ["", feature.source.url],
-        ["effective", feature.effective.isoformat()],
+        [card.date_label, feature.effective.isoformat()],
     ]
     if feature.input_units:
         rows.append(["input units", ", ".join(unit.value for unit in feature.input_units)])

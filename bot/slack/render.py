@@ -464,9 +464,7 @@ def render_estimate(snapshot: EstimateSnapshot, *, share: str | None = None) -> 
             section("*Overlaps and metering*\n" + "\n".join(_notice_text(n) for n in s.notices))
         )
     blocks.append(section("*Assumptions*\n" + "\n".join(f"• {escape(a)}" for a in s.assumptions)))
-    card = (
-        f"Rate card: {escape(s.card_title)} (`{escape(s.card_name)}`), effective {s.card_effective}"
-    )
+    card = f"Rate card: {escape(s.card_title)} (`{escape(s.card_name)}`), {escape(s.card_dated)}"
     if not s.card_official:
         card += " · *unofficial*"
     reference = f" · reference `{s.reference}`" if s.reference else ""
@@ -506,8 +504,8 @@ def render_explanation(
         context(
             f"Rate: {escape(e.rate_text)} ({escape(e.confidence.value)}) · "
             + link(e.source.url, e.source.title),
-            f"Rate card: {escape(card.title)} (`{escape(card.name)}`), effective "
-            f"{card.effective.isoformat()}" + ("" if card.official else " · *unofficial*"),
+            f"Rate card: {escape(card.title)} (`{escape(card.name)}`), {escape(card.dated())}"
+            + ("" if card.official else " · *unofficial*"),
         )
     )
     if share_button(share):
@@ -558,11 +556,11 @@ def render_rates(
         blocks.append(
             context(
                 f"Price per additional token: {escape(prices)} "
-                f"({escape(card.prices.confidence.value)}) · effective "
-                f"{card.effective.isoformat()} · `{escape(card.name)}`"
+                f"({escape(card.prices.confidence.value)}) · {escape(card.dated())} · "
+                f"`{escape(card.name)}`"
             )
         )
-        fallback = f"Rate card {card.title}, effective {card.effective.isoformat()}"
+        fallback = f"Rate card {card.title}, {card.dated()}"
     if share_button(share):
         blocks.append(actions("share", share_button(share)))
     return fit(escape(fallback), blocks)
@@ -673,7 +671,7 @@ def render_home(
         header("tokenbot"),
         section(help_text([card.name])),
         divider(),
-        header(f"Rate card at a glance ({card.effective.isoformat()})"),
+        header(f"Rate card at a glance ({card.dated()})"),
         section("\n".join(_rate_line(key, spec) for key, spec in card.features.items())),
         context(
             f"Free allocation: {grouped(card.free_allocation.named)} named / "

@@ -70,6 +70,8 @@ class EstimateSnapshot:
     tier: str | None = None
     list_price: bool = True
     notices: tuple[NoticeSnapshot, ...] = ()
+    card_date_label: str = "effective"
+    """How `card_effective` reads ("rates as captured"); older snapshots said "effective"."""
 
     @classmethod
     def from_estimate(
@@ -82,6 +84,7 @@ class EstimateSnapshot:
             card_name=card.name,
             card_title=card.title,
             card_effective=card.effective.isoformat(),
+            card_date_label=card.date_label,
             card_official=card.official,
             lines=tuple(
                 LineSnapshot(
@@ -153,6 +156,11 @@ class EstimateSnapshot:
             if line.source_url and line.source_url not in found:
                 found[line.source_url] = line.confidence or "your rate"
         return list(found.items())
+
+    @property
+    def card_dated(self) -> str:
+        """`rates as captured 2026-06-07`: the card's date as it was when estimated."""
+        return f"{self.card_date_label} {self.card_effective}"
 
     @staticmethod
     def tokens_text(tokens: int) -> str:

@@ -44,7 +44,7 @@ def ticket_for_estimate(
     """
     s = snapshot
     lines = [f"Token estimate {s.reference}"]
-    lines.append(f"Rate card: {s.card_title} ({s.card_name}), effective {s.card_effective}")
+    lines.append(f"Rate card: {s.card_title} ({s.card_name}), {s.card_dated}")
     if not s.card_official:
         lines.append("UNOFFICIAL figures, not Genesys list rates.")
     incomplete = s.incomplete_text()

@@ -60,7 +60,8 @@ class TestShow:
         out = capsys.readouterr().out
         card = knowledge[0].default_card
         assert f"Estimate {reference}, made 2026-11-20 15:45 UTC" in out
-        assert f"({card.name}), effective {card.effective.isoformat()}" in out
+        assert f"({card.name}), {card.dated()}" in out
+        assert "rates as captured 2026-06-07" in out
         assert "Input: copilot=50 va=2000/day" in out
         assert "Billable tokens" in out
 
@@ -111,7 +112,7 @@ class TestShowTicket:
         out = capsys.readouterr().out
         assert out.startswith(f"Token estimate {reference}\n")
         for said in (
-            "Rate card: Genesys Cloud AI Experience token list rates (list), effective",
+            "Rate card: Genesys Cloud AI Experience token list rates (list), rates as captured",
             "Input: copilot=50 va=2000/day summaries=100 tier=cx2",
             "- Agent Copilot: 50 named users x 40 = 2,000 tokens (rate: 40 per named user per "
             "month, staff)",

@@ -69,7 +69,7 @@ class TestTicketForAnEstimate:
             "- Virtual Agent: 2,000/day x 20 working days = 40,000 interactions = 20,000 tokens",
             "Totals: Total tokens 22,000; Free allocation 250; Billable tokens 21,750; "
             "Cost (list price) USD 21,750.00",
-            "- rate card: Genesys Cloud AI Experience token list rates (list), effective",
+            "- rate card: Genesys Cloud AI Experience token list rates (list), rates as captured",
             "- named organization with 60 users (users=)",
             "- 20 working days per month",
             "- tier not given (no line of this estimate depends on it)",
