@@ -78,8 +78,8 @@ def render_draft(draft: Draft) -> str:
     lines = [
         "---",
         f"# Draft {draft.number} from `tokenbot kb drafts`: a question asked on "
-        f"{draft.asked_on.isoformat()} that the knowledge base did not answer, and the experts' "
-        "reply.",
+        f"{draft.asked_on.isoformat()} that",
+        "# the knowledge base did not answer, and what the experts replied.",
         "# To finish it: write the summary, add the phrasings people type, cite the sources you",
         "# checked (strongest first), set confidence to the weakest fact's and last_reviewed to",
         "# the day you checked; give it an id (and the file the same name); delete the draft line.",

@@ -81,6 +81,8 @@ def draft_lines(forward: StoredForward) -> list[str]:
     if not forward.replies:
         lines.append("    (no reply from the experts yet)")
     for reply in forward.replies:
-        text = PURGED if reply.text is None else " ".join(reply.text.split())
+        text = (
+            PURGED if reply.text is None else " ".join(markdown_from_slack(reply.text)[0].split())
+        )
         lines.append(f"    A ({reply.expert_id}, {reply.created_at.strftime('%Y-%m-%d')}): {text}")
     return lines
