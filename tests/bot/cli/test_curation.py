@@ -109,21 +109,23 @@ class TestDue:
         assert "No owner" in out
 
 
+@pytest.fixture
+def posting(fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> FakeSlack:
+    """What `kb due --post` needs, pointed at the fake Slack."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("TOKENBOT_EXPERTS_CHANNEL", "C0EXPERTS")
+    monkeypatch.setenv("TOKENBOT_SLACK_API_URL", fake_slack.api_url)
+    return fake_slack
+
+
 class TestDuePost:
     def test_posts_the_list_mentioning_each_owner(
-        self,
-        capsys: pytest.CaptureFixture[str],
-        faq: Path,
-        fake_slack: FakeSlack,
-        monkeypatch: pytest.MonkeyPatch,
+        self, capsys: pytest.CaptureFixture[str], faq: Path, posting: FakeSlack
     ) -> None:
-        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
-        monkeypatch.setenv("TOKENBOT_EXPERTS_CHANNEL", "C0EXPERTS")
-        monkeypatch.setenv("TOKENBOT_SLACK_API_URL", fake_slack.api_url)
         code, out, _ = run(capsys, "kb", "due", "--faq", str(faq), "--post")
         assert code == 0
         assert "Posted to the experts' channel C0EXPERTS" in out
-        [post] = fake_slack.calls_to("chat.postMessage")
+        [post] = posting.calls_to("chat.postMessage")
         assert post.body["channel"] == "C0EXPERTS"
         assert post.headers["authorization"] == "Bearer xoxb-test"
         assert "*<@U0ANN>* (1)" in post.body["text"]
@@ -146,46 +148,36 @@ class TestDuePost:
         assert "TOKENBOT_EXPERTS_CHANNEL is not set" in err
 
     def test_says_why_slack_refused(
-        self,
-        capsys: pytest.CaptureFixture[str],
-        faq: Path,
-        fake_slack: FakeSlack,
-        monkeypatch: pytest.MonkeyPatch,
+        self, capsys: pytest.CaptureFixture[str], faq: Path, posting: FakeSlack
     ) -> None:
-        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
-        monkeypatch.setenv("TOKENBOT_EXPERTS_CHANNEL", "C0EXPERTS")
-        monkeypatch.setenv("TOKENBOT_SLACK_API_URL", fake_slack.api_url)
-        fake_slack.fail_with_error("not_in_channel")
+        posting.fail_with_error("not_in_channel")
         code, _, err = run(capsys, "kb", "due", "--faq", str(faq), "--post")
         assert code == 1
         assert "not posted: tokenbot is not in the experts' channel" in err
         assert "Traceback" not in err
 
     def test_says_when_slack_cannot_be_reached(
-        self, capsys: pytest.CaptureFixture[str], faq: Path, monkeypatch: pytest.MonkeyPatch
+        self,
+        capsys: pytest.CaptureFixture[str],
+        faq: Path,
+        posting: FakeSlack,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
-        monkeypatch.setenv("TOKENBOT_EXPERTS_CHANNEL", "C0EXPERTS")
         monkeypatch.setenv("TOKENBOT_SLACK_API_URL", "http://127.0.0.1:9/api/")
         code, _, err = run(capsys, "kb", "due", "--faq", str(faq), "--post")
         assert code == 1
         assert "could not reach Slack" in err
 
     def test_nothing_due_posts_nothing(
-        self,
-        capsys: pytest.CaptureFixture[str],
-        faq: Path,
-        fake_slack: FakeSlack,
-        monkeypatch: pytest.MonkeyPatch,
+        self, capsys: pytest.CaptureFixture[str], faq: Path, posting: FakeSlack
     ) -> None:
         for path in faq.glob("*-entry.md"):
             if path.stem != "later-entry":
                 path.unlink()
-        monkeypatch.setenv("TOKENBOT_SLACK_API_URL", fake_slack.api_url)
         code, out, _ = run(capsys, "kb", "due", "--faq", str(faq), "--post")
         assert code == 0
         assert "Nothing posted" in out
-        assert fake_slack.calls_to("chat.postMessage") == []
+        assert posting.calls_to("chat.postMessage") == []
 
 
 class TestDrafts:

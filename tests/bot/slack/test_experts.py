@@ -14,6 +14,7 @@ from bot.slack.buttons import ButtonValue
 from bot.store import RELAY_INTERVAL, Store
 from knowledge.loader import KnowledgeBase
 from knowledge.matching import Index
+from tests.bot.conftest import Clock
 from tests.bot.slack import slack_requests as rq
 from tests.bot.slack.conftest import Driver, MakeDriver, all_text, button
 from tests.bot.slack.fake_slack import OPENED_DM, POSTED_TS
@@ -30,17 +31,9 @@ ASKED_AT = "1700000000.000100"
 START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture
@@ -273,7 +266,7 @@ class TestRelays:
     ) -> None:
         ask_the_experts(experts)
         experts.event(thread_reply("First.", ts="1700000100.000100"), event_id="EvR1")
-        clock.now += dt.timedelta(seconds=20)
+        clock.advance(seconds=20)
         experts.event(thread_reply("Second.", ts="1700000120.000100"), event_id="EvR2")
         experts.event(
             thread_reply("Third.", ts="1700000130.000100", user="U0EXPERT2"), event_id="EvR3"

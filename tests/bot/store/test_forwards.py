@@ -10,27 +10,15 @@ from pathlib import Path
 import pytest
 
 from bot.store import RELAY_INTERVAL, Store
+from tests.bot.conftest import Clock
 
 START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 EXPERTS = "C0EXPERTS"
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture
