@@ -10,6 +10,7 @@ hold calls (hang without answering) until released, as a Slack having a bad day 
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -22,7 +23,7 @@ from urllib.parse import parse_qsl
 HOLD_AT_MOST = 30.0
 """Seconds a held call hangs at most, so that a test that forgets to release still ends."""
 POSTED_TS = "1700000001.000200"
-"""The `ts` every `chat.postMessage` is answered with."""
+"""The `ts` every `chat.postMessage` is answered with (unless `FakeSlack(distinct_ts=True)`)."""
 OPENED_DM = "D0OPENED1"
 """The DM channel `conversations.open` opens."""
 BOT_USER_ID = "UBOT0001"
@@ -48,8 +49,9 @@ class Call:
 class FakeSlack:
     """Start with `start()`, stop with `stop()`; read `calls` (only those answered 200, ok)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, distinct_ts: bool = False) -> None:
         self.all_calls: list[Call] = []
+        self._posts = itertools.count(1) if distinct_ts else None
         self._failures: deque[tuple[int, dict[str, str], str | None]] = deque()
         self._errors: deque[tuple[str, str]] = deque()
         self._held: tuple[str, ...] = ()
@@ -204,7 +206,8 @@ class FakeSlack:
                 },
             )
         if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
-            return 200, {}, {"ok": True, "channel": "C1", "ts": POSTED_TS}
+            ts = POSTED_TS if self._posts is None else f"1700000001.{next(self._posts):06d}"
+            return 200, {}, {"ok": True, "channel": "C1", "ts": ts}
         if method == "conversations.open":
             return 200, {}, {"ok": True, "channel": {"id": OPENED_DM}}
         return 200, {}, {"ok": True}
