@@ -16,8 +16,10 @@ relays, so several workers never relay the same reply twice.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -275,47 +277,73 @@ def render_relay(
     return fit(fallback or "A reply from the experts", blocks)
 
 
-def take_reply(deps: Deps, client: WebClient, reply: ThreadReply, schedule: Schedule) -> bool:
-    """Keep an expert's reply and relay it (now, or queued for the rest of the minute).
+class Relays:
+    """Relays the experts' replies to the asker, at most once a minute per question.
 
-    False when the thread is not a forwarded question's. Raises `StorageUnavailableError` when
-    the reply could not be kept, and `SlackApiError` when it could not be relayed (it stays
-    queued for the next relay).
+    A reply that comes within the minute is queued in the store and one timer per question
+    (in this process) relays everything queued when the minute is up; the store decides which
+    process sends, so a reply queued by one process may go out with another's relay.
     """
-    question = deps.store.forward_in_thread(reply.channel_id, reply.thread_ts)
-    if question is None:
-        return False
-    deps.store.record_expert_reply(
-        question.id, expert_id=reply.user_id, text=reply.text, ts=reply.ts
-    )
-    relay_due(deps, client, question.id, schedule)
-    return True
 
+    def __init__(self, deps: Deps, client: WebClient, schedule: Schedule) -> None:
+        self._deps = deps
+        self._client = client
+        self._schedule = schedule
+        self._waiting: set[int] = set()
+        self._lock = threading.Lock()
 
-def relay_due(deps: Deps, client: WebClient, forward_id: int, schedule: Schedule) -> None:
-    """Relay the queued replies of a forward if the minute since the last relay is up;
-    otherwise schedule this again for when it is."""
-    claim = deps.store.claim_relay(forward_id)
-    if claim.wait_until is not None:
-        schedule(claim.wait_until, lambda: relay_due(deps, client, forward_id, schedule))
-        return
-    question = deps.store.get_forward(forward_id) if claim.replies else None
-    if question is None:
-        return
-    try:
-        relay = render_relay(question, claim.replies, first=claim.previous is None)
-        _send_to_asker(client, question, relay)
-    except BaseException:
-        with contextlib.suppress(StorageUnavailableError):  # logged by the store
-            deps.store.release_relay(forward_id, claim.previous)
-        raise
-    deps.store.finish_relay([reply.id for reply in claim.replies])
+    def take(self, reply: ThreadReply) -> bool:
+        """Keep an expert's reply and relay it (now, or when the minute is up).
 
+        False when the thread is not a forwarded question's. Raises `StorageUnavailableError`
+        when the reply could not be kept, and `SlackApiError` when it could not be relayed (it
+        stays queued for the next relay).
+        """
+        store = self._deps.store
+        question = store.forward_in_thread(reply.channel_id, reply.thread_ts)
+        if question is None:
+            return False
+        store.record_expert_reply(
+            question.id, expert_id=reply.user_id, text=reply.text, ts=reply.ts
+        )
+        self.due(question.id)
+        return True
 
-def relay_queued(deps: Deps, client: WebClient, schedule: Schedule) -> None:
-    """Relay (or schedule) every forward's queued replies: what a stopped process left."""
-    for forward_id in deps.store.queued_relays():
-        relay_due(deps, client, forward_id, schedule)
+    def due(self, forward_id: int) -> None:
+        """Relay a question's queued replies if its minute is up; else relay them then."""
+        store = self._deps.store
+        claim = store.claim_relay(forward_id)
+        if claim.wait_until is not None:
+            self._later(forward_id, claim.wait_until)
+            return
+        question = store.get_forward(forward_id) if claim.replies else None
+        if question is None:
+            return
+        try:
+            relay = render_relay(question, claim.replies, first=claim.previous is None)
+            _send_to_asker(self._client, question, relay)
+        except BaseException:
+            with contextlib.suppress(StorageUnavailableError):  # logged by the store
+                store.release_relay(forward_id, claim.previous)
+            raise
+        store.finish_relay([reply.id for reply in claim.replies])
+
+    def queued(self) -> None:
+        """Relay (or time) every question's queued replies: what a stopped process left."""
+        for forward_id in self._deps.store.queued_relays():
+            self.due(forward_id)
+
+    def _later(self, forward_id: int, at: dt.datetime) -> None:
+        with self._lock:
+            if forward_id in self._waiting:
+                return  # this process already relays this question's queue then
+            self._waiting.add(forward_id)
+        self._schedule(at, lambda: self._when_due(forward_id))
+
+    def _when_due(self, forward_id: int) -> None:
+        with self._lock:
+            self._waiting.discard(forward_id)
+        self.due(forward_id)
 
 
 def _send_to_asker(client: WebClient, question: StoredForward, message: Message) -> None:

@@ -25,6 +25,7 @@ from bot.slack.surfaces import Action, action_pattern
 
 def register(app: App, deps: Deps, schedule: Schedule) -> None:
     """Register before the general message listeners: Bolt runs the first that matches."""
+    relays = experts.Relays(deps, app.client, schedule)
 
     def ask_the_experts(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         click = Click.from_body(body)
@@ -39,7 +40,7 @@ def register(app: App, deps: Deps, schedule: Schedule) -> None:
 
         def take() -> None:
             try:
-                experts.take_reply(deps, client, reply, schedule)
+                relays.take(reply)
             except (StorageUnavailableError, SlackApiError) as exc:
                 problem = experts.not_relayed(exc)
                 client.chat_postEphemeral(
@@ -61,7 +62,7 @@ def register(app: App, deps: Deps, schedule: Schedule) -> None:
         ack=acknowledge_event, lazy=[in_background(relay)]
     )
     if deps.experts_channel is not None:
-        schedule(dt.datetime.now(dt.UTC), lambda: experts.relay_queued(deps, app.client, schedule))
+        schedule(dt.datetime.now(dt.UTC), relays.queued)
 
 
 def acknowledge_event() -> None:

@@ -272,6 +272,8 @@ class TestRelays:
             thread_reply("Third.", ts="1700000130.000100", user="U0EXPERT2"), event_id="EvR3"
         )
         assert len(experts.fake.calls_to("chat.postMessage")) == 1
+        minute_up = [at for at, _ in experts.timers.pending if at == START + RELAY_INTERVAL]
+        assert len(minute_up) == 1, "one timer per question, however many replies wait"
 
         clock.now = START + RELAY_INTERVAL
         assert START + RELAY_INTERVAL in experts.timers.run()
@@ -315,6 +317,13 @@ class TestRelays:
         for number, event in enumerate((top_level, elsewhere, other_thread)):
             assert experts.event(event, event_id=f"EvX{number}").status == 200
         assert web_calls(experts) == []
+
+    def test_a_mention_in_another_channel_is_answered_once(self, experts: Driver) -> None:
+        """Slack sends a mention twice with `message.channels`: as `app_mention` and `message`."""
+        mention = rq.mention(KNOWN, ts="1700000300.000100")
+        experts.event(mention, event_id="EvMention")
+        experts.event({**mention, "type": "message", "channel_type": "channel"}, event_id="EvMsg")
+        assert len(experts.fake.calls_to("chat.postMessage")) == 1
 
     def test_a_broadcast_reply_is_relayed(self, experts: Driver) -> None:
         ask_the_experts(experts)
