@@ -26,6 +26,8 @@ class Deps:
     """Slack user ids allowed the admin commands (`TOKENBOT_ADMINS`)."""
     orgs_path: Path | None = None
     """The orgs file `/tokens audit` reads (`TOKENBOT_ORGS`)."""
+    experts_channel: str | None = None
+    """The channel unanswered questions may be forwarded to (`TOKENBOT_EXPERTS_CHANNEL`)."""
 
     @property
     def cards(self) -> Mapping[str, RateCard]:
@@ -60,5 +62,10 @@ def build_deps(
         busy_timeout_ms=busy_timeout_ms,
     )
     return Deps(
-        kb=kb, index=index, store=store, admins=settings.admins, orgs_path=settings.orgs_path
+        kb=kb,
+        index=index,
+        store=store,
+        admins=settings.admins,
+        orgs_path=settings.orgs_path,
+        experts_channel=settings.experts_channel,
     )

@@ -46,3 +46,7 @@ class UnknownReferenceError(BotError):
 
 class StaleActionError(BotError):
     """A button's value can no longer be read (an old or tampered message)."""
+
+
+class SlackError(BotError):
+    """A post to Slack from the command line failed; the message says why and what to do."""

@@ -24,6 +24,8 @@ from bot.genesys.orgs import orgs_path_from_env
 DEFAULT_DB = Path("./tokenbot.db")
 DEFAULT_RETENTION_DAYS = 365
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+"""A public (`C…`) or private (`C…`, older ones `G…`) channel id; not a DM (`D…`), not a name."""
 
 
 class Mode(StrEnum):
@@ -47,6 +49,8 @@ class Settings(BaseModel):
     retention_days: int = DEFAULT_RETENTION_DAYS
     orgs_path: Path | None = None
     """The orgs file `/tokens audit` reads (`TOKENBOT_ORGS`)."""
+    experts_channel: str | None = None
+    """Where unanswered questions are forwarded (`TOKENBOT_EXPERTS_CHANNEL`); None: nowhere."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -62,6 +66,7 @@ class Settings(BaseModel):
             admins=_admins(env),
             retention_days=_retention_days(env),
             orgs_path=orgs_path_from_env(env),
+            experts_channel=experts_channel(env),
         )
 
     def require(self, mode: Mode) -> None:
@@ -178,6 +183,19 @@ def _admins(env: Mapping[str, str]) -> frozenset[str]:
                 "such as U012AB3CD,W0456EF7G"
             )
     return frozenset(ids)
+
+
+def experts_channel(env: Mapping[str, str]) -> str | None:
+    """`TOKENBOT_EXPERTS_CHANNEL`: a channel id (`C012AB3CD`), or None when not set."""
+    value = _value(env, "TOKENBOT_EXPERTS_CHANNEL")
+    if value is None:
+        return None
+    if not _CHANNEL_ID.match(value):
+        raise SettingsError(
+            "TOKENBOT_EXPERTS_CHANNEL is malformed: expected a channel id such as C012AB3CD "
+            "(the channel's details show it at the bottom), not a #name or a DM"
+        )
+    return value
 
 
 def _retention_days(env: Mapping[str, str]) -> int:

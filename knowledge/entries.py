@@ -26,6 +26,8 @@ from pydantic import (
 )
 
 ENTRY_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLACK_USER_ID = r"^[UW][A-Z0-9]{2,}$"
+"""An entry's `owner`: the Slack user id of who reviews it (`U012AB3CD`)."""
 DEFAULT_REVIEW_DAYS = 180
 
 SUMMARY_CHARACTERS = 600
@@ -208,6 +210,8 @@ class Entry(BaseModel):
     last_reviewed: dt.date
     review_days: int = Field(default=DEFAULT_REVIEW_DAYS, gt=0)
     related: list[Annotated[str, StringConstraints(pattern=ENTRY_ID)]] = Field(default_factory=list)
+    owner: Annotated[str, StringConstraints(pattern=SLACK_USER_ID)] | None = None
+    """Who reviews the entry when it falls due (`tokenbot kb due`)."""
     answer: Text
 
     @field_validator("alt_questions")

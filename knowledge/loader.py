@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from calculators.ratecard import RateCard
+from knowledge.drafts import unfinished
 from knowledge.entries import (
     PLACEHOLDER,
     RATE_CAVEAT,
@@ -172,6 +173,9 @@ def read_entry(path: Path, text: str, values: Mapping[str, str]) -> tuple[Entry,
     if match is None:
         raise LoadError(f"{path}: expected YAML front matter between two '---' lines")
     meta = _parse_yaml(path, match.group("meta"))
+    still_to_do = unfinished(meta)
+    if still_to_do is not None:
+        raise LoadError(f"{path}: {still_to_do}")
     if "answer" in meta:
         raise LoadError(f"{path}: answer: the answer is the body after front matter, not a field")
     raw_body = match.group("body").strip()

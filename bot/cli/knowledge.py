@@ -1,4 +1,7 @@
-"""`tokenbot ask`, `tokenbot kb check` and `tokenbot kb eval`: the knowledge base on a terminal."""
+"""`tokenbot ask`, `tokenbot kb check` and `tokenbot kb eval`: the knowledge base on a terminal.
+
+`kb drafts` and `kb due` (the curation loop) are in `bot.cli.curation`.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.cli import curation
 from bot.text import answers as text
 from knowledge import loader
 from knowledge.checks import Severity, check_knowledge_base
@@ -51,7 +55,9 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     ask.set_defaults(run=_run_ask)
 
-    kb = commands.add_parser("kb", help="check or evaluate the knowledge base")
+    kb = commands.add_parser(
+        "kb", help="check or evaluate the knowledge base; drafts from the experts; reviews due"
+    )
     actions = kb.add_subparsers(dest="kb_command", metavar="ACTION", parser_class=type(kb))
     actions.required = True
 
@@ -96,6 +102,8 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     run_eval.add_argument("--json", action="store_true", help="print JSON")
     run_eval.add_argument("--show", action="store_true", help="list every miss and wrong answer")
     run_eval.set_defaults(run=_run_eval)
+
+    curation.register(actions)
 
 
 # --- ask -------------------------------------------------------------------------------------

@@ -45,8 +45,9 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     forget = commands.add_parser(
         "forget",
         help="delete every stored row of one Slack user (data-protection requests)",
-        description="Delete the estimates, questions and feedback of one Slack user id from "
-        "TOKENBOT_DB, and say how many rows were removed.",
+        description="Delete the estimates, questions, feedback, questions forwarded to the "
+        "experts and replies written as an expert of one Slack user id from TOKENBOT_DB, and "
+        "say how many rows were removed.",
     )
     forget.add_argument("user_id", metavar="USER_ID", help="Slack user id, e.g. U012AB3CD")
     forget.set_defaults(run=run_forget)
@@ -90,8 +91,9 @@ def run_forget(args: argparse.Namespace) -> int:
         removed = store.forget(user_id)
     print(
         f"Removed for {user_id}: {removed.estimates} estimates, {removed.questions} questions, "
-        f"{removed.feedback} feedback votes; their question text from {removed.others_votes} "
-        "votes by other users."
+        f"{removed.feedback} feedback votes, {removed.forwards} questions forwarded to the "
+        f"experts and {removed.expert_replies} replies written as an expert; their question "
+        f"text from {removed.others_votes} votes by other users."
     )
     return EXIT_OK
 

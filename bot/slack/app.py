@@ -24,7 +24,8 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.settings import Settings
 from bot.slack import background, render
-from bot.slack.listeners import actions, commands, events, home
+from bot.slack.background import Schedule
+from bot.slack.listeners import actions, commands, events, experts, home
 from bot.slack.webapi import build_client
 
 
@@ -34,12 +35,15 @@ def build_app(
     *,
     client: WebClient | None = None,
     executor: Executor | None = None,
+    schedule: Schedule = background.later,
     token_verification: bool = True,
 ) -> App:
     """The Bolt app for `settings`, with every surface registered.
 
     `executor` runs the work after each ack (default: `background.executor()`); tests pass one
-    that runs it at once, so that what a request caused is done when it returns.
+    that runs it at once, so that what a request caused is done when it returns. `schedule`
+    runs work at a later time (the experts' replies queued for the rest of a minute); tests
+    pass one that runs it when they say.
     """
     secret = settings.signing_secret.get_secret_value() if settings.signing_secret else None
     after_ack = executor or background.executor()
@@ -58,6 +62,7 @@ def build_app(
     )
     app.error(_acknowledge_failure(after_ack))
     commands.register(app, deps)
+    experts.register(app, deps, schedule)  # before `events`: its catch-all message listener
     events.register(app, deps)
     actions.register(app, deps)
     home.register(app, deps)

@@ -13,13 +13,18 @@ app's error handler gives for a failure before the ack.
 `deliver_once()` makes an event's answer at-least-once without double answers: the event id is
 claimed, marked finished only once the answer was posted, and released when posting failed, so
 that Slack's retry is answered.
+
+`later()` runs work at a given time on a timer thread of its own (the experts' replies queued
+for the rest of a minute); what it runs logs its own failure, as there is nobody to apologise to.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import inspect
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -90,6 +95,25 @@ def in_background(work: Callable[..., None]) -> Callable[[Args], None]:
 
     run.__name__ = run.__qualname__ = work.__name__  # Bolt tells lazy functions by name
     return run
+
+
+Schedule = Callable[[dt.datetime, Callable[[], None]], None]
+"""`schedule(at, work)`: run `work` at `at` (or soon after), without waiting for it."""
+
+
+def later(at: dt.datetime, work: Callable[[], None]) -> None:
+    """Run `work` at `at` on a daemon timer thread; its failure is logged, never raised."""
+
+    def run() -> None:
+        try:
+            work()
+        except Exception:  # a timer thread has no caller to raise to: log the traceback
+            log.exception("scheduled work failed")
+
+    delay = max(0.0, (at - dt.datetime.now(dt.UTC)).total_seconds())
+    timer = threading.Timer(delay, run)
+    timer.daemon = True
+    timer.start()
 
 
 def deliver_once(store: Store, event_id: object, send: Callable[[], object]) -> None:

@@ -392,6 +392,12 @@ OUT_OF_SCOPE = (
 )
 
 
+def offer_experts(message: Message, question_id: int) -> Message:
+    """`message` with an **Ask the experts** button for the logged question `question_id`."""
+    ask = button("Ask the experts", Action.ASK_EXPERTS, ButtonValue(question_id=question_id))
+    return fit(message.text, [*message.blocks, actions("ask_experts", [ask])])
+
+
 def render_not_found(question: str, *, out_of_scope: bool = False) -> Message:
     """An honest "I don't know", echoing the question safely."""
     said = OUT_OF_SCOPE if out_of_scope else NOT_FOUND

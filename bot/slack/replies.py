@@ -191,10 +191,18 @@ def _answer(
         )
     if suggestions:
         replay = f"ask {question}" if share else None
-        return render.render_suggestions(
+        unsure = render.render_suggestions(
             question, suggestions, question_id=question_id, share=replay
         )
-    return render.render_not_found(question)
+        return _offer_experts(deps, unsure, question_id)
+    return _offer_experts(deps, render.render_not_found(question), question_id)
+
+
+def _offer_experts(deps: Deps, message: Message, question_id: int | None) -> Message:
+    """The **Ask the experts** button, when there is an experts' channel and a logged question."""
+    if deps.experts_channel is None or question_id is None:
+        return message
+    return render.offer_experts(message, question_id)
 
 
 def run_estimate(deps: Deps, terms: str, asker: Asker, *, share: bool) -> Message:
@@ -345,7 +353,8 @@ def record_feedback(deps: Deps, value: ButtonValue, user_id: str, *, helpful: bo
         return render.render_notice(
             f"Thanks. Your vote ({said}) was not saved ({exc.message}); please try again later."
         )
-    return render.render_notice(f"Thanks, noted as {said}. You can change your vote any time.")
+    thanks = render.render_notice(f"Thanks, noted as {said}. You can change your vote any time.")
+    return thanks if helpful else _offer_experts(deps, thanks, value.question_id)
 
 
 def ticket(deps: Deps, value: ButtonValue, permalink: str | None) -> Message:

@@ -11,8 +11,18 @@ BOT_EVENTS: dict[str, str] = {
     "app_mention": "app_mention",
     "message.im": "message",
     "app_home_opened": "app_home_opened",
+    "message.channels": "message",
+    "message.groups": "message",
 }
-"""Manifest event name -> the `event.type` Slack sends for it."""
+"""Manifest event name -> the `event.type` Slack sends for it. The last two bring the replies
+in the experts' channel (public or private); tokenbot ignores every other channel message."""
+
+BOT_SCOPES = ("app_mentions:read", "chat:write", "commands", "im:history")
+"""What every surface needs: mentions, replies, `/tokens`, DMs to the bot."""
+EXPERTS_SCOPES = ("channels:history", "groups:history", "im:write")
+"""Only needed with `TOKENBOT_EXPERTS_CHANNEL`: reading replies in the experts' channel
+(public: `channels:history`, private: `groups:history`) and opening a DM to relay a reply to
+a `/tokens` question (`im:write`, for `conversations.open`)."""
 
 
 class Action(StrEnum):
@@ -25,6 +35,7 @@ class Action(StrEnum):
     TICKET = "ticket"
     SHARE = "share"
     EDIT = "edit_estimate"
+    ASK_EXPERTS = "ask_experts"
 
 
 ESTIMATE_FORM = "estimate_form"

@@ -10,24 +10,34 @@ import logging
 from bot.store.sqlite import (
     BUSY_TIMEOUT_MS,
     REFERENCE,
+    RELAY_INTERVAL,
     Activity,
     Forgotten,
+    ForwardClaim,
     Purged,
+    RelayClaim,
     Store,
     StoredEstimate,
+    StoredForward,
     StoredQuestion,
+    StoredReply,
     StoredVote,
 )
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "REFERENCE",
+    "RELAY_INTERVAL",
     "Activity",
     "Forgotten",
+    "ForwardClaim",
     "Purged",
+    "RelayClaim",
     "Store",
     "StoredEstimate",
+    "StoredForward",
     "StoredQuestion",
+    "StoredReply",
     "StoredVote",
 ]
 

@@ -12,14 +12,20 @@ busy timeout, damaged, or the file removed or replaced under us) raises
 `StorageUnavailableError`, whose message names no file so that Slack can show it; the first
 such failure is logged once, and so is the recovery.
 
-Privacy: `purge()` deletes question texts older than the retention period (the rest of each
-row stays for usage counts), processed event ids older than `EVENT_RETENTION` and request
-signatures older than `SIGNATURE_RETENTION`; `forget()` removes every row of one user and
-their question texts from other users' votes.
+Questions forwarded to the experts' channel (`claim_forward` ...) and the experts' replies in
+its threads (`record_expert_reply`, relayed to the asker through `claim_relay`) are the draft
+entries `tokenbot kb drafts` lists.
+
+Privacy: `purge()` deletes question texts and experts' reply texts older than the retention
+period (the rest of each row stays for usage counts), processed event ids older than
+`EVENT_RETENTION` and request signatures older than `SIGNATURE_RETENTION`; `forget()` removes
+every row of one user, their question texts from other users' votes, their forwarded questions
+and the replies they wrote as an expert.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -60,6 +66,11 @@ EVENT_RETENTION = dt.timedelta(days=7)
 EVENT_CLAIM_TIMEOUT = dt.timedelta(minutes=2)
 """A claim on an event older than this, never finished nor released (its process died while
 delivering), may be taken over by Slack's next retry."""
+FORWARD_CLAIM_TIMEOUT = dt.timedelta(minutes=2)
+"""A forward claimed but never posted nor released (its process died while posting) may be
+claimed again by the next click after this long."""
+RELAY_INTERVAL = dt.timedelta(minutes=1)
+"""At most one relay of the experts' replies to the asker per forwarded question this often."""
 SIGNATURE_RETENTION = dt.timedelta(minutes=6)
 """Slack's signature window is 5 minutes either way; a signature older than that (plus a
 minute of clock slack) is refused as stale anyway, so it need not be remembered."""
@@ -152,12 +163,74 @@ class Activity:
 
 
 @dataclass(frozen=True)
+class StoredReply:
+    """One expert's reply in the thread of a forwarded question."""
+
+    id: int
+    expert_id: str
+    text: str | None
+    """None once purged after the retention period."""
+    ts: str
+    created_at: dt.datetime
+    relayed_at: dt.datetime | None
+    """None while the reply waits to be relayed to the asker."""
+
+
+@dataclass(frozen=True)
+class StoredForward:
+    """A question forwarded to the experts' channel with the replies so far: a draft entry.
+
+    Who asked, where and what the matcher made of it are those of the logged question.
+    """
+
+    id: int
+    question_id: int
+    question: str | None
+    """None once the question's text was purged after the retention period."""
+    entry_id: str | None
+    score: float
+    asker_id: str
+    channel_id: str
+    thread_ts: str | None
+    """The thread the question was answered in; None for a `/tokens` question (ephemeral)."""
+    forwarded_by: str | None
+    experts_channel: str
+    experts_ts: str | None
+    """The post in the experts' channel (its thread); None while it is being posted."""
+    created_at: dt.datetime
+    replies: tuple[StoredReply, ...] = ()
+
+
+@dataclass(frozen=True)
+class ForwardClaim:
+    """What `Store.claim_forward` found: the forward, and whether this caller is to post it."""
+
+    forward: StoredForward
+    claimed: bool
+    """True for exactly one caller; False when it was posted, or another caller is posting."""
+
+
+@dataclass(frozen=True)
+class RelayClaim:
+    """What `Store.claim_relay` found: replies to relay now, or when the next relay may go."""
+
+    replies: tuple[StoredReply, ...] = ()
+    """Claimed by this caller: relay them, then `finish_relay` (or `release_relay`)."""
+    previous: dt.datetime | None = None
+    """When the relay before this one was claimed (what `release_relay` restores)."""
+    wait_until: dt.datetime | None = None
+    """Replies are queued but the last relay was less than `RELAY_INTERVAL` ago: try then."""
+
+
+@dataclass(frozen=True)
 class Purged:
     """What `Store.purge` removed."""
 
     question_texts: int
     feedback_texts: int
     events: int
+    reply_texts: int = 0
+    """Texts of experts' replies (the drafts) past the retention period."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +242,10 @@ class Forgotten:
     feedback: int
     others_votes: int = 0
     """Votes by other users on this user's answers whose question text was removed."""
+    forwards: int = 0
+    """This user's questions forwarded to the experts (with the replies to them)."""
+    expert_replies: int = 0
+    """Replies this user wrote, as an expert, to other users' forwarded questions."""
 
 
 class Store:
@@ -625,6 +702,162 @@ class Store:
             for row in rows
         ]
 
+    # -- questions forwarded to the experts, and their replies -------------------------------
+
+    def claim_forward(
+        self, question_id: int, *, forwarded_by: str, experts_channel: str
+    ) -> ForwardClaim | None:
+        """Take the posting of a logged question to the experts' channel; once per question.
+
+        `claimed` is True for exactly one caller (in any process): the first, or the next one
+        after a claim that was neither posted nor released within `FORWARD_CLAIM_TIMEOUT`.
+        None when the question is not stored, or its text was purged.
+        """
+        now = self._clock()
+        with self._write() as conn:
+            asked = conn.execute(
+                "SELECT id FROM questions WHERE id = ? AND text IS NOT NULL", (question_id,)
+            ).fetchone()
+            if asked is None:
+                return None
+            claimed = conn.execute(
+                "INSERT INTO forwards (question_id, forwarded_by, experts_channel, created_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (question_id) DO NOTHING",
+                (question_id, forwarded_by, experts_channel, _stamp(now)),
+            ).rowcount
+            if not claimed:
+                claimed = conn.execute(
+                    "UPDATE forwards SET created_at = ?, forwarded_by = ?, experts_channel = ? "
+                    "WHERE question_id = ? AND experts_ts IS NULL AND created_at < ?",
+                    (
+                        _stamp(now),
+                        forwarded_by,
+                        experts_channel,
+                        question_id,
+                        _stamp(now - FORWARD_CLAIM_TIMEOUT),
+                    ),
+                ).rowcount
+            row = conn.execute(_FORWARDS + " WHERE f.question_id = ?", (question_id,)).fetchone()
+        return ForwardClaim(_forward(row), claimed=claimed == 1)
+
+    def forward_posted(self, forward_id: int, experts_ts: str) -> None:
+        """The claimed forward was posted: replies in the thread `experts_ts` belong to it."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE forwards SET experts_ts = ? WHERE id = ?", (experts_ts, forward_id)
+            )
+
+    def release_forward(self, forward_id: int) -> None:
+        """The claimed forward could not be posted: the next click may try again."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM forwards WHERE id = ? AND experts_ts IS NULL", (forward_id,))
+
+    def get_forward(self, forward_id: int) -> StoredForward | None:
+        """A forward with its replies, oldest first."""
+        with self._read() as conn:
+            row = conn.execute(_FORWARDS + " WHERE f.id = ?", (forward_id,)).fetchone()
+            return None if row is None else self._with_replies(conn, _forward(row))
+
+    def forward_in_thread(self, experts_channel: str, thread_ts: str) -> StoredForward | None:
+        """The forward whose post in the experts' channel starts the thread `thread_ts`."""
+        with self._read() as conn:
+            row = conn.execute(
+                _FORWARDS + " WHERE f.experts_channel = ? AND f.experts_ts = ?",
+                (experts_channel, thread_ts),
+            ).fetchone()
+        return None if row is None else _forward(row)
+
+    def record_expert_reply(self, forward_id: int, *, expert_id: str, text: str, ts: str) -> bool:
+        """Keep a reply in a forward's thread, queued for the asker; False if already kept.
+
+        `ts` is the reply's Slack timestamp: Slack's retry of the same message repeats it.
+        """
+        with self._write() as conn:
+            return (
+                conn.execute(
+                    "INSERT INTO expert_replies (forward_id, expert_id, text, ts, created_at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (forward_id, ts) DO NOTHING",
+                    (forward_id, expert_id, text, ts, self._now()),
+                ).rowcount
+                == 1
+            )
+
+    def claim_relay(self, forward_id: int, interval: dt.timedelta = RELAY_INTERVAL) -> RelayClaim:
+        """Take the queued replies of a forward to relay them together, at most once per
+        `interval` (in any process: the previous claim time is compared and set at once).
+
+        Returns the replies to relay (then call `finish_relay`, or `release_relay` if sending
+        failed); or none, with `wait_until` when replies are queued but the last relay was
+        less than `interval` ago.
+        """
+        now = self._clock()
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT last_relay_at FROM forwards WHERE id = ?", (forward_id,)
+            ).fetchone()
+            queued = conn.execute(
+                "SELECT * FROM expert_replies WHERE forward_id = ? AND relayed_at IS NULL "
+                "ORDER BY ts, id",
+                (forward_id,),
+            ).fetchall()
+            if row is None or not queued:
+                return RelayClaim()
+            previous = _moment(row["last_relay_at"])
+            if previous is not None and previous + interval > now:
+                return RelayClaim(previous=previous, wait_until=previous + interval)
+            taken = conn.execute(
+                "UPDATE forwards SET last_relay_at = ? WHERE id = ? AND last_relay_at IS ?",
+                (_stamp(now), forward_id, row["last_relay_at"]),
+            ).rowcount
+            if taken != 1:  # another caller claimed in between: its relay carries these
+                return RelayClaim(previous=previous, wait_until=now + interval)
+        return RelayClaim(replies=tuple(_reply(r) for r in queued), previous=previous)
+
+    def finish_relay(self, reply_ids: list[int]) -> None:
+        """The claimed replies reached the asker."""
+        with self._write() as conn:
+            conn.executemany(
+                "UPDATE expert_replies SET relayed_at = ? WHERE id = ?",
+                [(self._now(), reply_id) for reply_id in reply_ids],
+            )
+
+    def release_relay(self, forward_id: int, previous: dt.datetime | None) -> None:
+        """The claimed relay could not be sent: its replies stay queued for the next one."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE forwards SET last_relay_at = ? WHERE id = ?",
+                (None if previous is None else _stamp(previous), forward_id),
+            )
+
+    def queued_relays(self) -> list[int]:
+        """Ids of the forwards with replies waiting to be relayed, oldest reply first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT forward_id FROM expert_replies WHERE relayed_at IS NULL "
+                "GROUP BY forward_id ORDER BY MIN(id)"
+            ).fetchall()
+        return [int(row["forward_id"]) for row in rows]
+
+    def drafts(
+        self, since: dt.datetime | None = None, until: dt.datetime | None = None
+    ) -> list[StoredForward]:
+        """Questions posted to the experts in [since, until), with every reply: oldest first."""
+        low, high = _period(since, until)
+        with self._read() as conn:
+            rows = conn.execute(
+                _FORWARDS + " WHERE f.experts_ts IS NOT NULL AND f.created_at >= ? "
+                "AND f.created_at < ? ORDER BY f.id",
+                (low, high),
+            ).fetchall()
+            return [self._with_replies(conn, _forward(row)) for row in rows]
+
+    @staticmethod
+    def _with_replies(conn: sqlite3.Connection, forward: StoredForward) -> StoredForward:
+        rows = conn.execute(
+            "SELECT * FROM expert_replies WHERE forward_id = ? ORDER BY ts, id", (forward.id,)
+        ).fetchall()
+        return dataclasses.replace(forward, replies=tuple(_reply(row) for row in rows))
+
     # -- reports and privacy -----------------------------------------------------------------
 
     def activity(
@@ -650,7 +883,10 @@ class Store:
         ]
 
     def purge(self, now: dt.datetime | None = None) -> Purged:
-        """Delete question texts older than the retention period, and old event ids."""
+        """Delete question and reply texts older than the retention period, and old event ids.
+
+        A forwarded question's text is its logged question's, so it goes with it.
+        """
         now = self._clock() if now is None else now
         texts_before = _stamp(now - self._retention)
         events_before = _stamp(now - EVENT_RETENTION)
@@ -669,16 +905,33 @@ class Store:
                 "DELETE FROM signatures WHERE request_ts < ?",
                 (int((now - SIGNATURE_RETENTION).timestamp()),),
             )
-        return Purged(question_texts=questions, feedback_texts=feedback, events=events)
+            replies = conn.execute(
+                "UPDATE expert_replies SET text = NULL WHERE created_at < ? AND text IS NOT NULL",
+                (texts_before,),
+            ).rowcount
+        return Purged(
+            question_texts=questions, feedback_texts=feedback, events=events, reply_texts=replies
+        )
 
     def forget(self, user_id: str) -> Forgotten:
         """Delete every estimate, question and vote of one user, and their question texts.
 
         Other users' votes on this user's answers keep the vote but lose the question text
-        (matched by question id, or by text for votes recorded before version 3). One
+        (matched by question id, or by text for votes recorded before version 3). Their
+        forwarded questions go with the replies to them, and so do the replies they wrote as an
+        expert; a forward they only clicked for someone else keeps no trace of them. One
         transaction.
         """
         with self._write() as conn:
+            forwards = conn.execute(
+                "DELETE FROM forwards WHERE question_id IN "
+                "(SELECT id FROM questions WHERE user_id = ?)",
+                (user_id,),
+            )
+            replies = conn.execute("DELETE FROM expert_replies WHERE expert_id = ?", (user_id,))
+            conn.execute(
+                "UPDATE forwards SET forwarded_by = NULL WHERE forwarded_by = ?", (user_id,)
+            )
             others = conn.execute(
                 "UPDATE feedback SET question = NULL WHERE user_id != ? AND ("
                 "question_id IN (SELECT id FROM questions WHERE user_id = ?) OR ("
@@ -694,6 +947,8 @@ class Store:
                 questions=questions.rowcount,
                 feedback=feedback.rowcount,
                 others_votes=others.rowcount,
+                forwards=forwards.rowcount,
+                expert_replies=replies.rowcount,
             )
 
 
@@ -720,6 +975,44 @@ def _question(row: sqlite3.Row) -> StoredQuestion:
         channel_id=row["channel_id"],
         created_at=dt.datetime.fromisoformat(row["created_at"]),
     )
+
+
+_FORWARDS = (
+    "SELECT f.*, q.text AS question, q.entry_id, q.score, q.user_id AS asker_id, "
+    "q.channel_id, q.thread_ts FROM forwards f JOIN questions q ON q.id = f.question_id"
+)
+
+
+def _forward(row: sqlite3.Row) -> StoredForward:
+    return StoredForward(
+        id=row["id"],
+        question_id=row["question_id"],
+        question=row["question"],
+        entry_id=row["entry_id"],
+        score=row["score"],
+        asker_id=row["asker_id"],
+        channel_id=row["channel_id"],
+        thread_ts=row["thread_ts"],
+        forwarded_by=row["forwarded_by"],
+        experts_channel=row["experts_channel"],
+        experts_ts=row["experts_ts"],
+        created_at=dt.datetime.fromisoformat(row["created_at"]),
+    )
+
+
+def _reply(row: sqlite3.Row) -> StoredReply:
+    return StoredReply(
+        id=row["id"],
+        expert_id=row["expert_id"],
+        text=row["text"],
+        ts=row["ts"],
+        created_at=dt.datetime.fromisoformat(row["created_at"]),
+        relayed_at=_moment(row["relayed_at"]),
+    )
+
+
+def _moment(stamp: str | None) -> dt.datetime | None:
+    return None if stamp is None else dt.datetime.fromisoformat(stamp)
 
 
 def _stamp(moment: dt.datetime) -> str:

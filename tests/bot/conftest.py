@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +11,19 @@ from bot.deps import Deps, load_knowledge
 from bot.store import Store
 from knowledge.loader import KnowledgeBase
 from knowledge.matching import Index
+
+
+class Clock:
+    """A clock the test sets or moves by hand (for a `Store(clock=...)`)."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ class TestSettings:
         assert settings.retention_days == 365
         assert settings.slack_api_url is None
         assert settings.admins == frozenset()
+        assert settings.experts_channel is None
 
     def test_reads_every_setting(self) -> None:
         settings = Settings.from_env(
@@ -32,8 +33,10 @@ class TestSettings:
                 "TOKENBOT_SLACK_API_URL": "http://127.0.0.1:9/api",
                 "TOKENBOT_ADMINS": "U012AB3CD, W0456EF7G",
                 "TOKENBOT_RETENTION_DAYS": "30",
+                "TOKENBOT_EXPERTS_CHANNEL": " C0EXPERTS ",
             }
         )
+        assert settings.experts_channel == "C0EXPERTS"
         assert settings.db_path == Path("/tmp/x.db")
         assert settings.slack_api_url == "http://127.0.0.1:9/api/"
         assert settings.admins == {"U012AB3CD", "W0456EF7G"}
@@ -59,6 +62,18 @@ class TestSettings:
             ({**GOOD, "TOKENBOT_ADMINS": "bob"}, "TOKENBOT_ADMINS is malformed"),
             ({**GOOD, "TOKENBOT_RETENTION_DAYS": "a year"}, "TOKENBOT_RETENTION_DAYS is malformed"),
             ({**GOOD, "TOKENBOT_RETENTION_DAYS": "0"}, "TOKENBOT_RETENTION_DAYS is malformed"),
+            (
+                {**GOOD, "TOKENBOT_EXPERTS_CHANNEL": "#experts"},
+                "TOKENBOT_EXPERTS_CHANNEL is malformed",
+            ),
+            (
+                {**GOOD, "TOKENBOT_EXPERTS_CHANNEL": "D0DM0001"},
+                "TOKENBOT_EXPERTS_CHANNEL is malformed",
+            ),
+            (
+                {**GOOD, "TOKENBOT_EXPERTS_CHANNEL": "c0experts"},
+                "TOKENBOT_EXPERTS_CHANNEL is malformed",
+            ),
         ],
     )
     def test_bad_setting_is_named_in_one_line(self, env: dict[str, str], named: str) -> None:

@@ -57,7 +57,7 @@ class Click:
         )
 
 
-def _send_private(click: Click, reply: Message, respond: Respond, client: WebClient) -> None:
+def send_private(click: Click, reply: Message, respond: Respond, client: WebClient) -> None:
     """An ephemeral reply to the clicker, in the thread of the message when there is one."""
     if click.ephemeral:
         respond(response_type="ephemeral", replace_original=False, **reply.as_kwargs())
@@ -95,7 +95,7 @@ def register(app: App, deps: Deps) -> None:
                 reply = record_feedback(deps, value, click.user_id, helpful=helpful)
             except BotError as exc:
                 reply = render.render_error(exc.message)
-            _send_private(click, reply, respond, client)
+            send_private(click, reply, respond, client)
 
         return in_background(vote)
 
@@ -127,7 +127,7 @@ def register(app: App, deps: Deps) -> None:
             reply = ticket(deps, ButtonValue.decode(click.value), _permalink(click, client))
         except BotError as exc:
             reply = render.render_error(exc.message)
-        _send_private(click, reply, respond, client)
+        send_private(click, reply, respond, client)
 
     def share_in_channel(body: dict[str, Any], respond: Respond) -> None:
         """Post the same reply visibly, for the whole channel."""

@@ -13,6 +13,7 @@ from slack_bolt import App, Say
 from bot.deps import Deps
 from bot.errors import StorageUnavailableError
 from bot.slack.background import deliver_once, in_background
+from bot.slack.experts import in_a_forwarded_thread
 from bot.slack.replies import Asker, reply_to_message
 from bot.store import Store
 
@@ -55,6 +56,9 @@ def earlier_question(store: Store, event: dict[str, Any]) -> str | None:
 
 def register(app: App, deps: Deps) -> None:
     def answer_in_thread(body: dict[str, Any], event: dict[str, Any], say: Say) -> None:
+        if in_a_forwarded_thread(deps, event):
+            return  # an expert addressing tokenbot in a forwarded question's thread: relayed
+
         def send() -> None:
             thread = event.get("thread_ts") or event["ts"]
             asker = Asker(user_id=event["user"], channel_id=event["channel"], thread_ts=thread)

@@ -163,18 +163,36 @@ class TestForget:
                 text="q", entry_id=None, score=0.1, user_id="U0GONE01", channel_id="C1"
             )
             store.record_feedback(entry_id="e", question="q", helpful=False, user_id="U0GONE01")
+            asked = store.record_question(
+                text="forwarded", entry_id=None, score=0.1, user_id="U0GONE01", channel_id="C1"
+            )
+            claim = store.claim_forward(asked, forwarded_by="U0GONE01", experts_channel="C0EXP")
+            assert claim is not None
+            store.forward_posted(claim.forward.id, "1.0")
+            other = store.record_question(
+                text="theirs", entry_id=None, score=0.1, user_id="U0STAY01", channel_id="C1"
+            )
+            theirs = store.claim_forward(other, forwarded_by="U0STAY01", experts_channel="C0EXP")
+            assert theirs is not None
+            store.forward_posted(theirs.forward.id, "2.0")
+            store.record_expert_reply(
+                theirs.forward.id, expert_id="U0GONE01", text="my answer", ts="2.1"
+            )
 
         assert main(["forget", "U0GONE01"]) == 0
 
         out = capsys.readouterr().out
         assert out == (
-            "Removed for U0GONE01: 1 estimates, 1 questions, 1 feedback votes; their question "
-            "text from 0 votes by other users.\n"
+            "Removed for U0GONE01: 1 estimates, 2 questions, 1 feedback votes, 1 questions "
+            "forwarded to the experts and 1 replies written as an expert; their question text "
+            "from 0 votes by other users.\n"
         )
         with Store(db) as store:
             assert store.recent_estimates("U0GONE01") == []
-            assert store.questions() == []
+            assert [q.text for q in store.questions()] == ["theirs"]
             assert store.get_estimate(kept) is not None
+            [draft] = store.drafts()
+            assert (draft.question, draft.replies) == ("theirs", ())
 
 
 class TestReport:

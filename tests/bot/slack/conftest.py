@@ -7,6 +7,7 @@ on the calling thread, so that everything a request caused is done when `send` r
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -53,6 +54,23 @@ class InlineExecutor(Executor):
         except Exception as error:
             future.set_exception(error)
         return future
+
+
+@dataclass
+class Timers:
+    """A `schedule` for the app that keeps what it is given until the test runs it."""
+
+    pending: list[tuple[dt.datetime, Callable[[], None]]] = field(default_factory=list)
+
+    def __call__(self, at: dt.datetime, work: Callable[[], None]) -> None:
+        self.pending.append((at, work))
+
+    def run(self) -> list[dt.datetime]:
+        """Run everything scheduled so far (not what that schedules); returns when it was for."""
+        due, self.pending = self.pending, []
+        for _, work in due:
+            work()
+        return [at for at, _ in due]
 
 
 @dataclass(frozen=True)
@@ -102,6 +120,7 @@ class Driver:
     fake: FakeSlack
     deps: Deps
     wsgi: TokenbotWsgi
+    timers: Timers = field(default_factory=Timers)
 
     def send(
         self,
@@ -145,8 +164,10 @@ def make_driver(settings: Settings, fake_slack: FakeSlack) -> MakeDriver:
     """Build a driver over other dependencies (e.g. a made-up knowledge base)."""
 
     def make(deps: Deps) -> Driver:
-        app = build_app(settings, deps, executor=InlineExecutor())
-        return Driver(app=app, fake=fake_slack, deps=deps, wsgi=TokenbotWsgi(app, deps, rq.SECRET))
+        timers = Timers()
+        app = build_app(settings, deps, executor=InlineExecutor(), schedule=timers)
+        wsgi = TokenbotWsgi(app, deps, rq.SECRET)
+        return Driver(app=app, fake=fake_slack, deps=deps, wsgi=wsgi, timers=timers)
 
     return make
 

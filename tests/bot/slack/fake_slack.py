@@ -2,13 +2,15 @@
 
 A stdlib `ThreadingHTTPServer` on 127.0.0.1 (port 0) records every request as a `Call` and
 answers like Slack: `auth.test` with a bot identity, `chat.*` and `views.publish` with
-`ok: true`, `chat.getPermalink` with a permalink, and `/hooks/...` (response URLs) with `ok`.
-It can be told to fail the next calls with 429 (and `Retry-After`) or 500, and to hold calls
-(hang without answering) until released, as a Slack having a bad day would.
+`ok: true`, `chat.getPermalink` with a permalink, `conversations.open` with a DM channel, and
+`/hooks/...` (response URLs) with `ok`. It can be told to fail the next calls with 429 (and
+`Retry-After`) or 500, to refuse one with `ok: false` and an error (`not_in_channel`), and to
+hold calls (hang without answering) until released, as a Slack having a bad day would.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -20,6 +22,10 @@ from urllib.parse import parse_qsl
 
 HOLD_AT_MOST = 30.0
 """Seconds a held call hangs at most, so that a test that forgets to release still ends."""
+POSTED_TS = "1700000001.000200"
+"""The `ts` every `chat.postMessage` is answered with (unless `FakeSlack(distinct_ts=True)`)."""
+OPENED_DM = "D0OPENED1"
+"""The DM channel `conversations.open` opens."""
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
 TEAM_ID = "T0001"
@@ -31,6 +37,8 @@ class Call:
     body: dict[str, Any]
     headers: dict[str, str]
     status: int
+    refused: str | None = None
+    """The `error` of an `ok: false` answer (see `fail_with_error`)."""
 
     @property
     def method(self) -> str:
@@ -39,11 +47,13 @@ class Call:
 
 
 class FakeSlack:
-    """Start with `start()`, stop with `stop()`; read `calls` (only those answered 200)."""
+    """Start with `start()`, stop with `stop()`; read `calls` (only those answered 200, ok)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, distinct_ts: bool = False) -> None:
         self.all_calls: list[Call] = []
+        self._posts = itertools.count(1) if distinct_ts else None
         self._failures: deque[tuple[int, dict[str, str], str | None]] = deque()
+        self._errors: deque[tuple[str, str]] = deque()
         self._held: tuple[str, ...] = ()
         self._release = threading.Event()
         self._lock = threading.Lock()
@@ -95,6 +105,11 @@ class FakeSlack:
             for _ in range(count):
                 self._failures.append((status, headers, method))
 
+    def fail_with_error(self, error: str, method: str = "chat.postMessage") -> None:
+        """Answer the next call to `method` 200 with `{"ok": false, "error": error}`."""
+        with self._lock:
+            self._errors.append((method, error))
+
     def hold(self, *prefixes: str) -> None:
         """Calls whose method (or hook path) starts with a prefix hang until `release()`."""
         with self._lock:
@@ -117,7 +132,7 @@ class FakeSlack:
     @property
     def calls(self) -> list[Call]:
         with self._lock:
-            return [c for c in self.all_calls if c.status == 200]
+            return [c for c in self.all_calls if c.status == 200 and c.refused is None]
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -172,6 +187,12 @@ class FakeSlack:
             status, extra, _ = failure
             error = "ratelimited" if status == 429 else "internal_error"
             return status, extra, {"ok": False, "error": error}
+        with self._lock:
+            refusal = next((e for e in self._errors if e[0] == method), None)
+            if refusal is not None:
+                self._errors.remove(refusal)
+        if refusal is not None:
+            return 200, {}, {"ok": False, "error": refusal[1]}
         if path.startswith("/hooks/"):
             return 200, {}, "ok"
         if method == "chat.getPermalink":
@@ -185,7 +206,10 @@ class FakeSlack:
                 },
             )
         if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
-            return 200, {}, {"ok": True, "channel": "C1", "ts": "1700000001.000200"}
+            ts = POSTED_TS if self._posts is None else f"1700000001.{next(self._posts):06d}"
+            return 200, {}, {"ok": True, "channel": "C1", "ts": ts}
+        if method == "conversations.open":
+            return 200, {}, {"ok": True, "channel": {"id": OPENED_DM}}
         return 200, {}, {"ok": True}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -205,8 +229,11 @@ class FakeSlack:
                 fake._wait_if_held(path.removeprefix("/api/"))
                 status, extra, answer = fake._answer(path, headers)
                 body = _parse(raw, headers.get("content-type", ""))
+                refused = None
+                if isinstance(answer, dict) and answer.get("ok") is False and status == 200:
+                    refused = str(answer.get("error"))
                 with fake._lock:
-                    fake.all_calls.append(Call(path, body, headers, status))
+                    fake.all_calls.append(Call(path, body, headers, status, refused))
                 payload = (answer if isinstance(answer, str) else json.dumps(answer)).encode()
                 self.send_response(status)
                 content_type = "text/plain" if isinstance(answer, str) else "application/json"

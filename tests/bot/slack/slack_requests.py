@@ -124,6 +124,28 @@ def dm(text: str, *, ts: str = "1700000000.000300", **extra: Any) -> dict[str, A
     }
 
 
+def channel_message(
+    text: str,
+    *,
+    ts: str = "1700000010.000100",
+    user: str = USER,
+    channel: str = CHANNEL,
+    channel_type: str = "channel",
+    **extra: Any,
+) -> dict[str, Any]:
+    """A `message.channels` event (`channel_type="group"`: `message.groups`)."""
+    return {
+        "type": "message",
+        "channel_type": channel_type,
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+        **extra,
+    }
+
+
 def click(
     action_id: str,
     value: str,

@@ -10,12 +10,15 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
-from bot.slack.surfaces import BOT_EVENTS, COMMAND, Action
+from bot.slack.surfaces import BOT_EVENTS, BOT_SCOPES, COMMAND, EXPERTS_SCOPES, Action
 from tests.bot.slack import slack_requests as rq
 from tests.bot.slack.conftest import Driver
 
 ROOT = Path(__file__).resolve().parents[3]
 MANIFEST = ROOT / "manifest.yml"
+README = ROOT / "README.md"
+EXPERTS_EVENTS = ("message.channels", "message.groups")
+"""Events only the experts' channel needs."""
 SCHEMA = ROOT.parent / "shared" / "reference" / "slack-manifest-schema.json"
 
 
@@ -53,12 +56,27 @@ class TestManifest:
         assert not home["messages_tab_read_only_enabled"]
 
     def test_scopes_are_the_minimal_set(self, manifest: dict[str, Any]) -> None:
-        assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [
-            "app_mentions:read",
-            "chat:write",
-            "commands",
-            "im:history",
-        ]
+        assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(
+            [
+                "app_mentions:read",
+                "chat:write",
+                "commands",
+                "im:history",
+                "channels:history",
+                "groups:history",
+                "im:write",
+            ]
+        )
+        assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(
+            [*BOT_SCOPES, *EXPERTS_SCOPES]
+        )
+
+    def test_the_readme_says_which_scopes_and_events_only_the_experts_need(self) -> None:
+        readme = README.read_text(encoding="utf-8")
+        section = readme[readme.index("### Ask the experts") :]
+        for name in (*EXPERTS_SCOPES, *EXPERTS_EVENTS):
+            assert f"`{name}`" in section, name
+        assert "only needed with `TOKENBOT_EXPERTS_CHANNEL`" in section
 
 
 class TestAppHandlesWhatTheManifestDeclares:
@@ -68,6 +86,10 @@ class TestAppHandlesWhatTheManifestDeclares:
         "app_mention": rq.mention("hello"),
         "message.im": rq.dm("hello"),
         "app_home_opened": {"type": "app_home_opened", "user": rq.USER, "tab": "home"},
+        "message.channels": rq.channel_message("hello", thread_ts="1700000000.000001"),
+        "message.groups": rq.channel_message(
+            "hello", channel="G0PRIV01", channel_type="group", thread_ts="1700000000.000001"
+        ),
     }
 
     def test_every_declared_event_has_a_listener(
