@@ -1,8 +1,8 @@
-"""sqlite3 behind one class: estimates, questions, feedback, Slack event ids and signatures.
+"""sqlite3 behind `Store`: the embedded default, one file shared by any number of processes.
 
-One connection per `Store`, shared by Bolt's worker threads under a lock (every statement is
+One connection per store, shared by Bolt's worker threads under a lock (every statement is
 short). WAL and `busy_timeout` let several server processes share one file. The schema version
-lives in `PRAGMA user_version`; the numbered scripts in `migrations/` bring an older file
+lives in `PRAGMA user_version`; the numbered scripts in `migrations/sqlite/` bring an older file
 forward when it is opened. A file that is not a readable tokenbot database (another
 application's tables, damaged, read-only, or written by a newer tokenbot) raises `StorageError`
 naming it and is left untouched.
@@ -10,12 +10,8 @@ naming it and is left untouched.
 While running, a read or write that the file refuses (disk full, read-only, locked past the
 busy timeout, damaged, or the file removed or replaced under us) raises
 `StorageUnavailableError`, whose message names no file so that Slack can show it; the first
-such failure is logged once, and so is the recovery.
-
-Privacy: `purge()` deletes question texts older than the retention period (the rest of each
-row stays for usage counts), processed event ids older than `EVENT_RETENTION` and request
-signatures older than `SIGNATURE_RETENTION`; `forget()` removes every row of one user and
-their question texts from other users' votes.
+such failure is logged once, and so is the recovery. Moments are stored as ISO 8601 text in
+UTC, to the second (it sorts as text).
 """
 
 from __future__ import annotations
@@ -25,73 +21,52 @@ import functools
 import json
 import logging
 import os
-import re
-import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from bot.errors import StorageBusyError, StorageError, StorageUnavailableError
+from bot.store.base import (
+    BUSY_TIMEOUT_MS,
+    COPIED_TABLES,
+    DEFAULT_RETENTION,
+    EVENT_CLAIM_TIMEOUT,
+    EVENT_RETENTION,
+    FLAGS,
+    KEYS,
+    REFERENCE_ATTEMPTS,
+    SIGNATURE_RETENTION,
+    TIMES,
+    Activity,
+    Backend,
+    Clock,
+    Forgotten,
+    Purged,
+    Row,
+    Store,
+    StoredEstimate,
+    StoredQuestion,
+    StoredVote,
+    random_reference,
+    refuse_if_held,
+    statements,
+    utc_now,
+)
 
 logger = logging.getLogger(__name__)
 
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-"""Estimate references avoid 0/O and 1/I, which people misread when copying."""
-REFERENCE_LENGTH = 8
-"""8 symbols of 32 = 40 random bits: a guess finds one of a million stored estimates with a
-chance of about one in a million."""
-LEGACY_REFERENCE_LENGTH = 4
-"""References made before version 3 (`E-7K2Q`) are still looked up."""
-REFERENCE = re.compile(
-    rf"^E-(?:[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}"
-    rf"|[{REFERENCE_ALPHABET}]{{{LEGACY_REFERENCE_LENGTH}}})$"
-)
-BUSY_TIMEOUT_MS = 5000
-"""How long a statement waits for another connection's write lock before `StorageBusyError`."""
-DEFAULT_RETENTION = dt.timedelta(days=365)
-EVENT_RETENTION = dt.timedelta(days=7)
-"""Slack retries an event within minutes; a week of ids is plenty to drop every retry."""
-EVENT_CLAIM_TIMEOUT = dt.timedelta(minutes=2)
-"""A claim on an event older than this, never finished nor released (its process died while
-delivering), may be taken over by Slack's next retry."""
-SIGNATURE_RETENTION = dt.timedelta(minutes=6)
-"""Slack's signature window is 5 minutes either way; a signature older than that (plus a
-minute of clock slack) is refused as stale anyway, so it need not be remembered."""
-_REFERENCE_ATTEMPTS = 20
-_MIGRATION = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
-
-Clock = Callable[[], dt.datetime]
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def random_reference() -> str:
-    """`E-` and eight characters from `REFERENCE_ALPHABET`, e.g. `E-7K2QM9TX`."""
-    return "E-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+DIALECT: Backend = "sqlite"
 
 
 def migrations() -> list[tuple[int, str]]:
-    """(version, SQL script) for every file in `migrations/`, in version order."""
-    found: list[tuple[int, str]] = []
-    for item in resources.files("bot.store").joinpath("migrations").iterdir():
-        match = _MIGRATION.match(item.name)
-        if match:
-            found.append((int(match.group(1)), item.read_text(encoding="utf-8")))
-    found.sort()
-    for position, (version, _) in enumerate(found, start=1):
-        if version != position:
-            raise RuntimeError(
-                f"bot/store/migrations: expected version {position:03d}, found {version:03d}"
-            )
-    return found
+    """(version, SQL script) of every sqlite migration, in version order."""
+    from bot.store.base import migrations as of_dialect
+
+    return of_dialect(DIALECT)
 
 
 @functools.cache
@@ -100,83 +75,17 @@ def tables_at(version: int) -> frozenset[str]:
     conn = sqlite3.connect(":memory:")
     try:
         for _, script in migrations()[:version]:
-            for statement in _statements(script):
+            for statement in statements(script):
                 conn.execute(statement)
         return _table_names(conn)
     finally:
         conn.close()
 
 
-@dataclass(frozen=True)
-class StoredEstimate:
-    reference: str
-    user_id: str
-    channel_id: str
-    input: str
-    result: dict[str, Any]
-    card: str
-    created_at: dt.datetime
+class SqliteStore(Store):
+    """A tokenbot database in one sqlite file (or `:memory:`, for tests)."""
 
-
-@dataclass(frozen=True)
-class StoredQuestion:
-    id: int
-    text: str | None
-    """None once purged after the retention period."""
-    entry_id: str | None
-    score: float
-    answered: bool
-    user_id: str
-    channel_id: str
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class StoredVote:
-    """One user's feedback on an entry (`question` is None once purged, '' when not asked)."""
-
-    entry_id: str
-    question: str | None
-    helpful: bool
-    user_id: str
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class Activity:
-    """A question asked or an estimate made: who and when, for the usage report."""
-
-    kind: str  # "question" or "estimate"
-    user_id: str
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class Purged:
-    """What `Store.purge` removed."""
-
-    question_texts: int
-    feedback_texts: int
-    events: int
-
-
-@dataclass(frozen=True)
-class Forgotten:
-    """What `Store.forget` removed for one user."""
-
-    estimates: int
-    questions: int
-    feedback: int
-    others_votes: int = 0
-    """Votes by other users on this user's answers whose question text was removed."""
-
-
-class Store:
-    """The bot's database. Call `close()` when done (or use it as a context manager).
-
-    Raises `StorageError` when the file cannot be opened as a tokenbot database, and
-    `StorageUnavailableError` when a later read or write fails.
-    """
+    backend = DIALECT
 
     def __init__(
         self,
@@ -194,6 +103,7 @@ class Store:
         self._lock = threading.RLock()
         self._failing: str | None = None
         """The reason the last read or write failed, until one succeeds (to log once)."""
+        self.found_version: int | None = None
         self._refuse_read_only()
         try:
             self._conn = sqlite3.connect(
@@ -249,12 +159,6 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     @property
     def version(self) -> int:
@@ -332,9 +236,10 @@ class Store:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 current = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+                self.found_version = current
                 for version, script in migrations():
                     if version > current:
-                        for statement in _statements(script):
+                        for statement in statements(script):
                             self._conn.execute(statement)
                         self._conn.execute(f"PRAGMA user_version = {version}")
             except BaseException:
@@ -478,7 +383,7 @@ class Store:
 
         `result_for(reference)` builds the JSON to store, so the result can quote its reference.
         """
-        for _ in range(_REFERENCE_ATTEMPTS):
+        for _ in range(REFERENCE_ATTEMPTS):
             reference = self._new_reference()
             payload = json.dumps(result_for(reference), ensure_ascii=False, sort_keys=True)
             try:
@@ -696,6 +601,56 @@ class Store:
                 others_votes=others.rowcount,
             )
 
+    # -- readiness and moving house ----------------------------------------------------------
+
+    def ping(self) -> None:
+        with self._read() as conn:
+            conn.execute("SELECT 1").fetchone()
+
+    def rows(self, table: str) -> Iterator[Row]:
+        columns = COPIED_TABLES[table]
+        with self._read() as conn:
+            found = conn.execute(
+                f"SELECT {', '.join(columns)} FROM {table} ORDER BY {', '.join(KEYS[table])}"
+            ).fetchall()
+        for raw in found:
+            yield {column: self._plain(table, column, raw[column]) for column in columns}
+
+    def _plain(self, table: str, column: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if column in FLAGS:
+            return bool(value)
+        if column in TIMES:
+            try:
+                return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+            except (TypeError, ValueError):
+                raise StorageError(
+                    f"the database {self.path}: {table}.{column} holds {value!r}, which is "
+                    "not a time; correct or delete that row, then copy again"
+                ) from None
+        return value
+
+    def load(self, tables: Mapping[str, Iterable[Row]]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        with self._write() as conn:
+            held = {
+                table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+                for table in COPIED_TABLES
+            }
+            refuse_if_held(self.path, held)
+            for table, rows in tables.items():
+                columns = COPIED_TABLES[table]
+                insert = (
+                    f"INSERT INTO {table} ({', '.join(columns)}) "
+                    f"VALUES ({', '.join('?' * len(columns))})"
+                )
+                counts[table] = 0
+                for row in rows:
+                    conn.execute(insert, [_stored(column, row[column]) for column in columns])
+                    counts[table] += 1
+        return counts
+
 
 def _estimate(row: sqlite3.Row) -> StoredEstimate:
     return StoredEstimate(
@@ -720,6 +675,17 @@ def _question(row: sqlite3.Row) -> StoredQuestion:
         channel_id=row["channel_id"],
         created_at=dt.datetime.fromisoformat(row["created_at"]),
     )
+
+
+def _stored(column: str, value: Any) -> Any:
+    """A plain value (as `Store.rows` gives it) as this backend stores it."""
+    if value is None:
+        return None
+    if column in TIMES:
+        return _stamp(value)
+    if column in FLAGS:
+        return int(bool(value))
+    return value
 
 
 def _stamp(moment: dt.datetime) -> str:
@@ -773,9 +739,3 @@ def _table_names(conn: sqlite3.Connection) -> frozenset[str]:
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
     ).fetchall()
     return frozenset(str(row[0]) for row in rows)
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration script into statements (no triggers, so `;` ends each one)."""
-    lines = [line.split("--", 1)[0] for line in script.splitlines()]
-    return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]

@@ -18,7 +18,7 @@ import pytest
 
 from bot.deps import Deps
 from bot.errors import StorageUnavailableError
-from bot.store import Store
+from bot.store import SqliteStore, Store
 from tests.bot.slack import slack_requests as rq
 from tests.bot.slack.conftest import Driver, MakeDriver, all_text, button
 
@@ -83,7 +83,7 @@ def db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def file_store(db: Path) -> Iterator[Store]:
-    with Store(db, busy_timeout_ms=100) as store:
+    with SqliteStore(db, busy_timeout_ms=100) as store:
         yield store
 
 
