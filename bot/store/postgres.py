@@ -88,7 +88,7 @@ IDLE_CONNECTIONS = 4
 """Connections each store keeps open between calls (gunicorn's threads per worker)."""
 APPLICATION_NAME = "tokenbot"
 
-UNREACHABLE = "the database server cannot be reached (it is down, restarting or cut off)"
+UNREACHABLE = "the database server cannot be reached"
 BUSY = "the database stayed locked by another connection for too long; try again in a moment"
 _REASONS = {
     "25006": "the database is read-only",  # read_only_sql_transaction: a standby, or set so
@@ -210,7 +210,7 @@ class PostgresStore(Store):
 
     def _why(self, exc: psycopg.Error) -> str:
         failure = _unavailable(exc)
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        detail = _first_line(exc)
         return detail if failure is None else f"{failure.message} ({detail})"
 
     def _check_schema(self, conn: psycopg.Connection[DictRow], current: int) -> None:
@@ -570,10 +570,18 @@ class PostgresStore(Store):
             for table, rows in tables.items():
                 columns = COPIED_TABLES[table]
                 counts[table] = 0
-                with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row([row[column] for column in columns])
-                        counts[table] += 1
+                try:
+                    with conn.cursor().copy(
+                        f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+                    ) as copy:
+                        for row in rows:
+                            copy.write_row([row[column] for column in columns])
+                            counts[table] += 1
+                except (psycopg.DataError, psycopg.IntegrityError) as exc:
+                    raise StorageError(
+                        f"the database {self.path} cannot take the rows of {table}: "
+                        f"{_first_line(exc)}; nothing was copied"
+                    ) from None
                 if "id" in columns:
                     conn.execute(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -686,6 +694,11 @@ def _unavailable(exc: psycopg.Error) -> StorageUnavailableError | None:
     if isinstance(exc, psycopg.OperationalError) and (state is None or state.startswith("08")):
         return StorageUnavailableError(UNREACHABLE)  # refused, reset, timed out, host unknown
     return None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

@@ -647,7 +647,13 @@ class SqliteStore(Store):
                 )
                 counts[table] = 0
                 for row in rows:
-                    conn.execute(insert, [_stored(column, row[column]) for column in columns])
+                    try:
+                        conn.execute(insert, [_stored(column, row[column]) for column in columns])
+                    except sqlite3.IntegrityError as exc:
+                        raise StorageError(
+                            f"the database {self.path} cannot take the rows of {table}: {exc}; "
+                            "nothing was copied"
+                        ) from None
                     counts[table] += 1
         return counts
 
