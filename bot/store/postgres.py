@@ -155,6 +155,8 @@ class PostgresStore(Store):
         self._new_reference = new_reference
         self._retention = retention
         self._failing: str | None = None
+        """The reason the last call failed, until a write succeeds (to log each change once)."""
+        self._log_lock = threading.Lock()
         self.found_version: int | None = None
         self._connections = _Connections(self._conninfo(url, busy_timeout_ms))
         if not lazy:
@@ -284,13 +286,17 @@ class PostgresStore(Store):
             self._log_failure(failure)
             raise failure from exc
         if writing and self._failing is not None:
-            logger.warning("the database %s works again", self.path)
-            self._failing = None
+            with self._log_lock:
+                recovered, self._failing = self._failing is not None, None
+            if recovered:
+                logger.warning("the database %s works again", self.path)
 
     def _log_failure(self, failure: StorageUnavailableError) -> None:
-        if self._failing != failure.message:
-            logger.warning("the database %s cannot be used: %s", self.path, failure.message)
+        with self._log_lock:
+            if self._failing == failure.message:
+                return
             self._failing = failure.message
+        logger.warning("the database %s cannot be used: %s", self.path, failure.message)
 
     def _now(self) -> dt.datetime:
         return to_second(self._clock())
