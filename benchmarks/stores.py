@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,7 +85,8 @@ def main() -> int:
     results: list[Level] = []
     rows: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        pg_folder = Path(tmp) / "pg"
+        # Its own folder under /tmp: as root, the server runs as `postgres`, who must reach it.
+        pg_folder = Path(tempfile.mkdtemp(prefix="tokenbot-bench-pg-"))
         admin = args.pg_url or os.environ.get("TOKENBOT_TEST_PG_URL")
         own = admin is None
         try:
@@ -118,6 +120,7 @@ def main() -> int:
             fake.stop()
             if own:
                 subprocess.run(["bash", str(ROOT / "scripts" / "pg"), "stop", str(pg_folder)])
+            shutil.rmtree(pg_folder, ignore_errors=True)
 
     print(
         f"{os.cpu_count()} CPUs, {args.workers} gunicorn gthread workers per server, "
