@@ -87,6 +87,18 @@ RECONNECT_PAUSE = 1.0
 IDLE_CONNECTIONS = 4
 """Connections each store keeps open between calls (gunicorn's threads per worker)."""
 APPLICATION_NAME = "tokenbot"
+NETWORK_DEFAULTS = {
+    "connect_timeout": CONNECT_TIMEOUT,
+    "application_name": APPLICATION_NAME,
+    "tcp_user_timeout": 2000,
+    "keepalives_idle": 10,
+    "keepalives_interval": 2,
+    "keepalives_count": 2,
+}
+"""libpq settings the URL may override. A server that vanishes without closing the connection
+(a host or network gone, not restarted) is noticed within about 2 s of sending to it
+(`tcp_user_timeout`, in ms) and an idle connection to it within about 14 s (keepalives), not
+after the kernel's default of many minutes."""
 
 UNREACHABLE = "the database server cannot be reached"
 BUSY = "the database stayed locked by another connection for too long; try again in a moment"
@@ -173,8 +185,8 @@ class PostgresStore(Store):
         # Every statement is bounded; the migration raises its own bound (`MIGRATION_WAIT`).
         bounds = f"-c statement_timeout={int(busy_timeout_ms)} -c TimeZone=UTC"
         params["options"] = f"{params.get('options', '')} {bounds}".strip()
-        params.setdefault("connect_timeout", CONNECT_TIMEOUT)
-        params.setdefault("application_name", APPLICATION_NAME)
+        for name, value in NETWORK_DEFAULTS.items():
+            params.setdefault(name, value)
         return params
 
     # -- lifecycle ---------------------------------------------------------------------------

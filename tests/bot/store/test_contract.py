@@ -212,21 +212,28 @@ class TestEvents:
         two.finish_event("Ev1")
         assert one.claim_event("Ev1") is False
 
-    def test_only_one_of_many_threads_wins(self, make_store: MakeStore) -> None:
-        stores = [make_store() for _ in range(4)]
+    @staticmethod
+    def _race(stores: list[Store], event_id: str, threads: int = 8) -> list[bool]:
+        """`threads` claims of one event at once, spread over the stores; the results."""
         results: list[bool] = []
-        barrier = threading.Barrier(8)
+        barrier = threading.Barrier(threads)
 
         def race(store: Store) -> None:
             barrier.wait()
-            results.append(store.claim_event("EvRACE"))
+            results.append(store.claim_event(event_id))
 
-        threads = [threading.Thread(target=race, args=(stores[n % 4],)) for n in range(8)]
-        for thread in threads:
+        running = [
+            threading.Thread(target=race, args=(stores[n % len(stores)],)) for n in range(threads)
+        ]
+        for thread in running:
             thread.start()
-        for thread in threads:
+        for thread in running:
             thread.join()
-        assert sorted(results) == [False] * 7 + [True]
+        return sorted(results)
+
+    def test_only_one_of_many_threads_wins(self, make_store: MakeStore) -> None:
+        stores = [make_store() for _ in range(4)]
+        assert self._race(stores, "EvRACE") == [False] * 7 + [True]
 
     def test_only_one_of_many_takeovers_of_an_abandoned_claim_wins(
         self, make_store: MakeStore
@@ -234,19 +241,7 @@ class TestEvents:
         make_store(clock=lambda: NOW).claim_event("EvOLD")
         later = NOW + dt.timedelta(minutes=3)
         stores = [make_store(clock=lambda: later) for _ in range(4)]
-        results: list[bool] = []
-        barrier = threading.Barrier(8)
-
-        def race(store: Store) -> None:
-            barrier.wait()
-            results.append(store.claim_event("EvOLD"))
-
-        threads = [threading.Thread(target=race, args=(stores[n % 4],)) for n in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert sorted(results) == [False] * 7 + [True]
+        assert self._race(stores, "EvOLD") == [False] * 7 + [True]
 
 
 class TestSignatures:

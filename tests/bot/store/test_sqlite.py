@@ -20,19 +20,10 @@ from bot.store import SqliteStore
 from bot.store.base import statements
 from bot.store.snapshots import EstimateSnapshot
 from bot.store.sqlite import migrations
+from tests.bot.store.test_contract import _estimate
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 V1_FIXTURE = Path(__file__).parent / "data" / "tokenbot-v1.db"
-
-
-def _estimate(store: SqliteStore, user: str = "U1", text: str = "copilot=5") -> str:
-    return store.save_estimate(
-        user_id=user,
-        channel_id="C1",
-        input_text=text,
-        card="list",
-        result_for=lambda ref: {"reference": ref, "total": 200},
-    )
 
 
 class TestFile:
