@@ -237,3 +237,20 @@ class TestKilledMidBurst:
         with open_store(target) as store:
             missing = [ref for ref in acknowledged if store.get_estimate(ref) is None]
         assert missing == []
+
+
+class TestStartUp:
+    def test_a_database_that_cannot_be_reached_stops_start_up_in_one_line(
+        self, fake: FakeSlack, tmp_path: Path
+    ) -> None:
+        """Start-up checks and migrates the schema, so it needs the database; it says so."""
+        url = "postgresql://tokenbot:start-up-secret@127.0.0.1:1/tokenbot"
+        server = start_server(fake, url, tmp_path / "server.log")
+        try:
+            assert server.process.wait(30) == 1
+        finally:
+            server.stop()
+        [line] = (tmp_path / "server.log").read_text().splitlines()
+        assert line.startswith("tokenbot serve: cannot use the database postgresql://tokenbot@")
+        assert "cannot be reached" in line
+        assert "start-up-secret" not in line
