@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -215,3 +216,27 @@ class TestCopiedColumns:
                     (table,),
                 ).fetchall()
                 assert sorted(name for (name,) in rows) == sorted(columns), table
+
+
+class TestCommandsOnPostgresql:
+    """The command line does not know which store it has: the same commands on PostgreSQL."""
+
+    def test_estimate_show_report_and_forget(
+        self, pg_database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        from bot.cli.estimate import cli_user
+
+        monkeypatch.setenv("TOKENBOT_DB", pg_database)
+        assert main(["estimate", "copilot=50"]) == 0
+        saved = capsys.readouterr().out
+        found = re.search(r"Saved as (E-[0-9A-Z]{8}):", saved)
+        assert found is not None, saved
+        reference = found.group(1)
+        assert main(["show", "--ticket", reference]) == 0
+        assert reference in capsys.readouterr().out
+        assert main(["report", "usage", "--json"]) == 0
+        assert '"estimates": 1' in capsys.readouterr().out
+        assert main(["forget", cli_user()]) == 0
+        assert "1 estimates" in capsys.readouterr().out
+        assert main(["show", reference]) == 1
+        assert f"no estimate {reference}" in capsys.readouterr().err
