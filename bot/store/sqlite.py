@@ -56,6 +56,7 @@ from bot.store.base import (
     statements,
     utc_now,
 )
+from bot.store.base import migrations as dialect_migrations
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +65,7 @@ DIALECT: Backend = "sqlite"
 
 def migrations() -> list[tuple[int, str]]:
     """(version, SQL script) of every sqlite migration, in version order."""
-    from bot.store.base import migrations as of_dialect
-
-    return of_dialect(DIALECT)
+    return dialect_migrations(DIALECT)
 
 
 @functools.cache
