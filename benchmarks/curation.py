@@ -35,7 +35,7 @@ from bot.settings import Settings  # noqa: E402
 from bot.slack.app import build_app  # noqa: E402
 from bot.slack.buttons import ButtonValue  # noqa: E402
 from bot.slack.wsgi import TokenbotWsgi  # noqa: E402
-from bot.store import Store  # noqa: E402
+from bot.store import SqliteStore  # noqa: E402
 from tests.bot.slack import slack_requests as rq  # noqa: E402
 from tests.bot.slack.conftest import InlineExecutor, Timers, call_wsgi  # noqa: E402
 from tests.bot.slack.fake_slack import FakeSlack  # noqa: E402
@@ -65,13 +65,13 @@ def timed(runs: int, call: Callable[[int], object]) -> list[float]:
 def slack(runs: int, directory: Path) -> None:
     fake = FakeSlack(distinct_ts=True).start()
     knowledge = load_knowledge()
-    store = Store(directory / "slack.db")
+    store = SqliteStore(directory / "slack.db")
     try:
         settings = Settings(
             bot_token=SecretStr("xoxb-bench"),
             signing_secret=SecretStr(rq.SECRET),
             slack_api_url=fake.api_url,
-            db_path=directory / "slack.db",
+            db=str(directory / "slack.db"),
             experts_channel=EXPERTS,
         )
         kb, index = knowledge
@@ -131,7 +131,7 @@ def slack(runs: int, directory: Path) -> None:
 
 
 def fill(path: Path, count: int) -> None:
-    with Store(path) as store:
+    with SqliteStore(path) as store:
         for n in range(count):
             question = store.record_question(
                 text=f"how are tokens billed for case {n} of the partner demo org?",

@@ -80,7 +80,7 @@ def slack(runs: int, folder: Path) -> None:
             bot_token=SecretStr("xoxb-bench"),
             signing_secret=SecretStr(rq.SECRET),
             slack_api_url=fake.api_url,
-            db_path=folder / "bench.db",
+            db=str(folder / "bench.db"),
         )
         deps = build_deps(settings)
         app = build_app(settings, deps, process_before_response=True)

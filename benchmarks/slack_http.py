@@ -164,7 +164,14 @@ def wait_ready(port: int, process: subprocess.Popen[bytes], workers: int) -> Non
 # -- the client -----------------------------------------------------------------------------
 
 
-def run_level(target: str, port: int, clients: int, seconds: float, hook: str) -> Level:
+def run_level(
+    target: str,
+    port: int,
+    clients: int,
+    seconds: float,
+    hook: str,
+    bodies: tuple[str, ...] = BODIES,
+) -> Level:
     latencies: list[float] = []
     counts = {"errors": 0, "not_saved": 0}
     lock = threading.Lock()
@@ -176,7 +183,7 @@ def run_level(target: str, port: int, clients: int, seconds: float, hook: str) -
         errors = not_saved = 0
         n = 0
         while time.monotonic() < stop_at:
-            body = rq.command(BODIES[(number + n) % len(BODIES)], hook).encode()
+            body = rq.command(bodies[(number + n) % len(bodies)], hook).encode()
             headers = rq.sign(body, rq.FORM)
             n += 1
             started = time.perf_counter()

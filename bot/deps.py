@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.settings import Settings
-from bot.store import BUSY_TIMEOUT_MS, Store
+from bot.store import BUSY_TIMEOUT_MS, Store, open_store
 from calculators.ratecard import RateCard
 from knowledge import loader
 from knowledge.loader import KnowledgeBase
@@ -49,17 +49,20 @@ def build_deps(
     knowledge: tuple[KnowledgeBase, Index] | None = None,
     *,
     busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    lazy: bool = False,
 ) -> Deps:
     """Load (or reuse) the knowledge base and open the database named in the settings.
 
     `busy_timeout_ms` bounds how long a write waits for another process's lock; the Slack app
     passes less than the default, because its writes happen inside a 3-second acknowledgement.
+    `lazy`: connect to a PostgreSQL database on first use (see `bot.store.open_store`).
     """
     kb, index = knowledge if knowledge is not None else load_knowledge()
-    store = Store(
-        settings.db_path,
+    store = open_store(
+        settings.db,
         retention=dt.timedelta(days=settings.retention_days),
         busy_timeout_ms=busy_timeout_ms,
+        lazy=lazy,
     )
     return Deps(
         kb=kb,

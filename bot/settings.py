@@ -20,8 +20,10 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from bot.errors import SettingsError
 from bot.genesys.orgs import orgs_path_from_env
+from bot.store.base import backend_of
 
-DEFAULT_DB = Path("./tokenbot.db")
+DEFAULT_DB = "./tokenbot.db"
+"""`TOKENBOT_DB` when unset: a sqlite file in the working directory."""
 DEFAULT_RETENTION_DAYS = 365
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -43,7 +45,9 @@ class Settings(BaseModel):
     bot_token: SecretStr
     signing_secret: SecretStr | None = None
     app_token: SecretStr | None = None
-    db_path: Path = DEFAULT_DB
+    db: str = DEFAULT_DB
+    """`TOKENBOT_DB`: a sqlite file path, or a `postgresql://` URL (which may hold a password:
+    never printed; `bot.store` shows it without)."""
     slack_api_url: str | None = None
     admins: frozenset[str] = frozenset()
     retention_days: int = DEFAULT_RETENTION_DAYS
@@ -61,7 +65,7 @@ class Settings(BaseModel):
             bot_token=bot_token,
             signing_secret=_secret(env, "SLACK_SIGNING_SECRET"),
             app_token=_secret(env, "SLACK_APP_TOKEN", prefix="xapp-"),
-            db_path=_db_path(env),
+            db=_db(env),
             slack_api_url=_api_url(env),
             admins=_admins(env),
             retention_days=_retention_days(env),
@@ -86,17 +90,17 @@ class Settings(BaseModel):
 
 
 class StoreSettings(BaseModel):
-    """What the database commands (`show`, `report`, `forget`) read: no Slack token needed."""
+    """What the database commands (`show`, `report`, `forget`, `db`) read: no Slack token."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    db_path: Path = DEFAULT_DB
+    db: str = DEFAULT_DB
     retention_days: int = DEFAULT_RETENTION_DAYS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StoreSettings:
         """`TOKENBOT_DB` and `TOKENBOT_RETENTION_DAYS`; raises `SettingsError` naming a bad one."""
-        return cls(db_path=_db_path(env), retention_days=_retention_days(env))
+        return cls(db=_db(env), retention_days=_retention_days(env))
 
 
 def _value(env: Mapping[str, str], name: str) -> str | None:
@@ -153,9 +157,17 @@ def _secret_value(env: Mapping[str, str], name: str) -> str | None:
     return text
 
 
-def _db_path(env: Mapping[str, str]) -> Path:
+def _db(env: Mapping[str, str]) -> str:
     value = _value(env, "TOKENBOT_DB")
-    return DEFAULT_DB if value is None else Path(value)
+    if value is None:
+        return DEFAULT_DB
+    scheme = value.split("://", 1)[0] if "://" in value else None
+    if scheme is not None and backend_of(value) != "postgresql":
+        raise SettingsError(
+            "TOKENBOT_DB is malformed: expected a sqlite file path (./tokenbot.db) or a "
+            "PostgreSQL URL (postgresql://USER@HOST:PORT/DATABASE), not a URL of another kind"
+        )
+    return value
 
 
 def _api_url(env: Mapping[str, str]) -> str | None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from bot.cli.stored import open_store
+from bot.cli.stored import existing_store
 from bot.errors import SettingsError, SlackError, UsageError
 from bot.settings import Settings
 from bot.store import StoredForward
@@ -103,7 +103,7 @@ def _days(text: str) -> int:
 def run_drafts(args: argparse.Namespace) -> int:
     period = Period(args.since, None)
     since, _ = period.bounds()
-    with open_store() as store:
+    with existing_store() as store:
         store.purge()
         forwards = store.drafts(since)
     if args.export is not None:

@@ -23,7 +23,7 @@ from typing import Any
 from bot.cli.table import bullets, fill, table_rows, terminal_width, text_table, wrap
 from bot.errors import StorageError
 from bot.settings import StoreSettings
-from bot.store import Store
+from bot.store import open_store
 from bot.store.snapshots import EstimateSnapshot
 from calculators.estimate import Estimate, Line, estimate
 from calculators.explain import Explanation, explain
@@ -169,7 +169,7 @@ def save_estimate(result: Estimate, input_text: str) -> Saved:
     """Store a command-line estimate in `TOKENBOT_DB`; a failure is reported, never raised."""
     try:
         settings = StoreSettings.from_env(os.environ)
-        with Store(settings.db_path) as store:
+        with open_store(settings.db) as store:
             reference = store.save_estimate(
                 user_id=cli_user(),
                 channel_id=CLI_CHANNEL,

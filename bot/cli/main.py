@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot.cli import audit, compare, estimate, knowledge, report, serve, stored
+    from bot.cli import audit, compare, db, estimate, knowledge, report, serve, stored
 
     parser = _Parser(
         prog="tokenbot",
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.register(commands)
     stored.register(commands)
     report.register(commands)
+    db.register(commands)
     return parser
 
 

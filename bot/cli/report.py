@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from bot.admin import build_report
-from bot.cli.stored import open_store
+from bot.cli.stored import existing_store
 from bot.cli.table import text_table
 from bot.deps import load_knowledge
 from bot.errors import UsageError
@@ -62,7 +62,7 @@ def _date(text: str) -> dt.date:
 def run_report(args: argparse.Namespace) -> int:
     period = Period(args.since, args.until)
     kb, index = load_knowledge()
-    with open_store() as store:
+    with existing_store() as store:
         store.purge()
         report = build_report(store, kb, index, args.report, period)
     print(json.dumps(as_json(report), indent=2, ensure_ascii=False) if args.json else text(report))

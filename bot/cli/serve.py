@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.errors import SettingsError, StorageError, StorageUnavailableError
 from bot.settings import Mode, Settings
-from bot.store import Store
+from bot.store import open_store
 
 EXIT_SETTINGS = 2
 EXIT_STORAGE = 1
@@ -26,8 +26,8 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         "serve",
         help="run the Slack app (Socket Mode, or --http under gunicorn)",
         description="Run the Slack app. Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; "
-        "--http needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET and serves POST /slack/events "
-        "and GET /healthz.",
+        "--http needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET and serves POST /slack/events, "
+        "GET /healthz (liveness) and GET /readyz (readiness: the database answers).",
     )
     serve.add_argument("--http", action="store_true", help="serve HTTP instead of Socket Mode")
     serve.add_argument("--host", default=DEFAULT_HOST, help="address to bind (--http)")
@@ -63,17 +63,18 @@ def run(args: argparse.Namespace) -> int:
 def _prepare_database(settings: Settings) -> None:
     """Open the database once before serving: check and migrate it, purge, or fail here.
 
-    In HTTP mode each gunicorn worker opens its own connection after the fork; checking first
+    In HTTP mode each gunicorn worker opens its own connections after the fork; checking first
     turns a file that is not tokenbot's, read-only or damaged (anywhere in it: every page is
-    read) into one line at start-up instead of a failure in every worker.
+    read), or a PostgreSQL server that cannot be reached, into one line at start-up instead of
+    a failure in every worker. Several servers starting together migrate the schema once.
     """
     retention = dt.timedelta(days=settings.retention_days)
-    with Store(settings.db_path, retention=retention) as store:
+    with open_store(settings.db, retention=retention) as store:
         store.check_integrity()
         try:
             store.purge()
         except StorageUnavailableError as exc:
-            raise StorageError(f"the database {settings.db_path}: {exc.message}") from None
+            raise StorageError(f"the database {store.path}: {exc.message}") from None
 
 
 def _serve_http(settings: Settings, args: argparse.Namespace) -> int:

@@ -11,13 +11,14 @@ import argparse
 import datetime as dt
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from bot.cli.estimate import render_snapshot
 from bot.cli.table import terminal_width
 from bot.errors import StorageError, UnknownReferenceError
 from bot.settings import StoreSettings
-from bot.store import REFERENCE, Store, StoredEstimate
+from bot.store import REFERENCE, Store, StoredEstimate, backend_of, open_store
 from bot.store.snapshots import EstimateSnapshot
 from bot.text.tickets import ticket_for_estimate
 
@@ -53,15 +54,16 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     forget.set_defaults(run=run_forget)
 
 
-def open_store() -> Store:
-    """The database named by the environment; it must already exist (never created here)."""
+def existing_store() -> Store:
+    """The database named by the environment; a sqlite file must exist (never created here)."""
     settings = StoreSettings.from_env(os.environ)
-    path = settings.db_path
-    if not path.is_file():
+    target = settings.db
+    if backend_of(target) == "sqlite" and not Path(target).is_file():
         raise StorageError(
-            f"no database at {path}: set TOKENBOT_DB to the file `tokenbot serve` uses"
+            f"no database at {target}: set TOKENBOT_DB to the file (or postgresql:// URL) "
+            "`tokenbot serve` uses"
         )
-    return Store(path, retention=dt.timedelta(days=settings.retention_days))
+    return open_store(target, retention=dt.timedelta(days=settings.retention_days))
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -71,7 +73,7 @@ def run_show(args: argparse.Namespace) -> int:
             f"'{args.reference}' is not an estimate reference: they look like E-7K2QM9TX "
             "(or E-7K2Q, from older versions)"
         )
-    with open_store() as store:
+    with existing_store() as store:
         stored = store.get_estimate(wanted)
     if stored is None:
         raise UnknownReferenceError(f"no estimate {wanted} in {store.path}")
@@ -87,7 +89,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_forget(args: argparse.Namespace) -> int:
     user_id = args.user_id.strip()
-    with open_store() as store:
+    with existing_store() as store:
         removed = store.forget(user_id)
     print(
         f"Removed for {user_id}: {removed.estimates} estimates, {removed.questions} questions, "

@@ -1,8 +1,8 @@
 """HTTP mode: the WSGI application (`bot.slack.wsgi`) served by gunicorn.
 
 The knowledge base is loaded once in the master process (so a bad file stops start-up with one
-line); each worker then opens its own database connection and builds its own Bolt app, because
-sqlite connections and HTTP clients must not cross a `fork()`.
+line); each worker then opens its own database connections and builds its own Bolt app, because
+database connections and HTTP clients must not cross a `fork()`.
 """
 
 from __future__ import annotations
@@ -19,14 +19,21 @@ from slack_sdk.errors import SlackApiError
 from bot.deps import Deps, build_deps
 from bot.settings import Settings
 from bot.slack.app import build_app
-from bot.slack.wsgi import EVENTS_PATH, HEALTH_PATH, TokenbotWsgi
+from bot.slack.wsgi import EVENTS_PATH, HEALTH_PATH, READY_PATH, TokenbotWsgi
 from knowledge.loader import KnowledgeBase
 from knowledge.matching import Index
 
 if TYPE_CHECKING:
     from wsgiref.types import WSGIApplication
 
-__all__ = ["EVENTS_PATH", "HEALTH_PATH", "GunicornServer", "TokenbotWsgi", "build_wsgi"]
+__all__ = [
+    "EVENTS_PATH",
+    "HEALTH_PATH",
+    "READY_PATH",
+    "GunicornServer",
+    "TokenbotWsgi",
+    "build_wsgi",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +45,8 @@ request makes at most two writes, well inside Slack's 3 seconds; a healthy write
 
 def build_wsgi(settings: Settings, knowledge: tuple[KnowledgeBase, Index]) -> TokenbotWsgi:
     """One worker's WSGI application: its own store and Bolt app over the shared knowledge."""
-    deps = build_deps(settings, knowledge, busy_timeout_ms=BUSY_TIMEOUT_MS)
+    # The master checked and migrated the database before forking (`tokenbot serve`).
+    deps = build_deps(settings, knowledge, busy_timeout_ms=BUSY_TIMEOUT_MS, lazy=True)
     assert settings.signing_secret is not None  # `Settings.require(Mode.HTTP)` checked it
     return TokenbotWsgi(
         _app_checked_with_slack(settings, deps), deps, settings.signing_secret.get_secret_value()

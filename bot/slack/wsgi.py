@@ -4,7 +4,12 @@ Order matters: the body is read (bounded), the signature verified, the body pars
 a replayed slash command or interaction refused, all before Bolt or any listener, middleware or
 error handler of ours runs. A refused request gets its status (401, 400, 411, 413, 415) and one
 line in the log, never its body. Slack's certificate check (`ssl_check=1`, carrying nothing
-else) is answered 200 unsigned, as Bolt does. `GET /healthz` answers readiness.
+else) is answered 200 unsigned, as Bolt does.
+
+`GET /healthz` is liveness: 200 while the process and its knowledge base are up, whether or not
+the database answers (a database that blinks must not get every server restarted); it says
+which store and whether it answered. `GET /readyz` is readiness, for a load balancer: 503 while
+the database does not answer, so that traffic goes to servers that can save what they answer.
 """
 
 from __future__ import annotations
@@ -30,11 +35,12 @@ logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
 _ERRORS = {401: "invalid request", 400: "malformed request"}
 
 
 class TokenbotWsgi:
-    """Routes `GET /healthz` to a readiness answer and verified Slack requests to Bolt."""
+    """Routes `/healthz` and `/readyz` to their answers and verified Slack requests to Bolt."""
 
     def __init__(
         self,
@@ -50,18 +56,39 @@ class TokenbotWsgi:
         self._clock = clock
 
     def health(self) -> dict[str, Any]:
+        """Liveness: `ok` is the knowledge base alone; the store is reported, not required."""
         return {
-            "ok": bool(self._deps.kb.entries) and bool(self._deps.cards),
+            "ok": self._knowledge_up(),
             "entries": len(self._deps.kb.entries),
             "cards": sorted(self._deps.cards),
+            **self._store_state(),
         }
+
+    def readiness(self) -> dict[str, Any]:
+        """Readiness: `ready` when the knowledge base is up and the store answers now."""
+        state = self._store_state()
+        return {"ready": self._knowledge_up() and state["store_reachable"], **state}
+
+    def _knowledge_up(self) -> bool:
+        return bool(self._deps.kb.entries) and bool(self._deps.cards)
+
+    def _store_state(self) -> dict[str, Any]:
+        store = self._deps.store
+        try:
+            store.ping()
+        except StorageUnavailableError as exc:
+            return {"store": store.backend, "store_reachable": False, "store_problem": exc.message}
+        return {"store": store.backend, "store_reachable": True}
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
-        if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            health = self.health()
-            status = 200 if health["ok"] else 503
-            return _send(start_response, status, json.dumps(health), "application/json")
+        if path in (HEALTH_PATH, READY_PATH) and method in ("GET", "HEAD"):
+            if path == HEALTH_PATH:
+                answer, up = self.health(), self._knowledge_up()
+            else:
+                answer = self.readiness()
+                up = answer["ready"]
+            return _send(start_response, 200 if up else 503, json.dumps(answer), "application/json")
         if path != EVENTS_PATH or method != "POST":
             return _send(start_response, 404, "Not Found", "text/plain;charset=utf-8")
         try:

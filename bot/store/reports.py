@@ -20,7 +20,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.errors import UsageError
-from bot.store.sqlite import Activity, StoredQuestion, StoredVote
+from bot.store.base import Activity, StoredQuestion, StoredVote
 from knowledge.entries import Entry
 from knowledge.matching import Index, is_trap, score_entries
 from knowledge.normalise import tokenize

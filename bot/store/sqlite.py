@@ -1,8 +1,8 @@
-"""sqlite3 behind one class: estimates, questions, feedback, Slack event ids and signatures.
+"""sqlite3 behind `Store`: the embedded default, one file shared by any number of processes.
 
-One connection per `Store`, shared by Bolt's worker threads under a lock (every statement is
+One connection per store, shared by Bolt's worker threads under a lock (every statement is
 short). WAL and `busy_timeout` let several server processes share one file. The schema version
-lives in `PRAGMA user_version`; the numbered scripts in `migrations/` bring an older file
+lives in `PRAGMA user_version`; the numbered scripts in `migrations/sqlite/` bring an older file
 forward when it is opened. A file that is not a readable tokenbot database (another
 application's tables, damaged, read-only, or written by a newer tokenbot) raises `StorageError`
 naming it and is left untouched.
@@ -10,17 +10,8 @@ naming it and is left untouched.
 While running, a read or write that the file refuses (disk full, read-only, locked past the
 busy timeout, damaged, or the file removed or replaced under us) raises
 `StorageUnavailableError`, whose message names no file so that Slack can show it; the first
-such failure is logged once, and so is the recovery.
-
-Questions forwarded to the experts' channel (`claim_forward` ...) and the experts' replies in
-its threads (`record_expert_reply`, relayed to the asker through `claim_relay`) are the draft
-entries `tokenbot kb drafts` lists.
-
-Privacy: `purge()` deletes question texts and experts' reply texts older than the retention
-period (the rest of each row stays for usage counts), processed event ids older than
-`EVENT_RETENTION` and request signatures older than `SIGNATURE_RETENTION`; `forget()` removes
-every row of one user, their question texts from other users' votes, their forwarded questions
-and the replies they wrote as an expert.
+such failure is logged once, and so is the recovery. Moments are stored as ISO 8601 text in
+UTC, to the second (it sorts as text).
 """
 
 from __future__ import annotations
@@ -31,78 +22,57 @@ import functools
 import json
 import logging
 import os
-import re
-import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from bot.errors import StorageBusyError, StorageError, StorageUnavailableError
+from bot.store.base import (
+    BUSY_TIMEOUT_MS,
+    COPIED_TABLES,
+    DEFAULT_RETENTION,
+    EVENT_CLAIM_TIMEOUT,
+    EVENT_RETENTION,
+    FLAGS,
+    FORWARD_CLAIM_TIMEOUT,
+    KEYS,
+    REFERENCE_ATTEMPTS,
+    RELAY_INTERVAL,
+    SIGNATURE_RETENTION,
+    TIMES,
+    Activity,
+    Backend,
+    Clock,
+    Forgotten,
+    ForwardClaim,
+    Purged,
+    RelayClaim,
+    Row,
+    Store,
+    StoredEstimate,
+    StoredForward,
+    StoredQuestion,
+    StoredReply,
+    StoredVote,
+    random_reference,
+    refuse_if_held,
+    statements,
+    utc_now,
+)
+from bot.store.base import migrations as dialect_migrations
 
 logger = logging.getLogger(__name__)
 
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-"""Estimate references avoid 0/O and 1/I, which people misread when copying."""
-REFERENCE_LENGTH = 8
-"""8 symbols of 32 = 40 random bits: a guess finds one of a million stored estimates with a
-chance of about one in a million."""
-LEGACY_REFERENCE_LENGTH = 4
-"""References made before version 3 (`E-7K2Q`) are still looked up."""
-REFERENCE = re.compile(
-    rf"^E-(?:[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}"
-    rf"|[{REFERENCE_ALPHABET}]{{{LEGACY_REFERENCE_LENGTH}}})$"
-)
-BUSY_TIMEOUT_MS = 5000
-"""How long a statement waits for another connection's write lock before `StorageBusyError`."""
-DEFAULT_RETENTION = dt.timedelta(days=365)
-EVENT_RETENTION = dt.timedelta(days=7)
-"""Slack retries an event within minutes; a week of ids is plenty to drop every retry."""
-EVENT_CLAIM_TIMEOUT = dt.timedelta(minutes=2)
-"""A claim on an event older than this, never finished nor released (its process died while
-delivering), may be taken over by Slack's next retry."""
-FORWARD_CLAIM_TIMEOUT = dt.timedelta(minutes=2)
-"""A forward claimed but never posted nor released (its process died while posting) may be
-claimed again by the next click after this long."""
-RELAY_INTERVAL = dt.timedelta(minutes=1)
-"""At most one relay of the experts' replies to the asker per forwarded question this often."""
-SIGNATURE_RETENTION = dt.timedelta(minutes=6)
-"""Slack's signature window is 5 minutes either way; a signature older than that (plus a
-minute of clock slack) is refused as stale anyway, so it need not be remembered."""
-_REFERENCE_ATTEMPTS = 20
-_MIGRATION = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
-
-Clock = Callable[[], dt.datetime]
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def random_reference() -> str:
-    """`E-` and eight characters from `REFERENCE_ALPHABET`, e.g. `E-7K2QM9TX`."""
-    return "E-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+DIALECT: Backend = "sqlite"
 
 
 def migrations() -> list[tuple[int, str]]:
-    """(version, SQL script) for every file in `migrations/`, in version order."""
-    found: list[tuple[int, str]] = []
-    for item in resources.files("bot.store").joinpath("migrations").iterdir():
-        match = _MIGRATION.match(item.name)
-        if match:
-            found.append((int(match.group(1)), item.read_text(encoding="utf-8")))
-    found.sort()
-    for position, (version, _) in enumerate(found, start=1):
-        if version != position:
-            raise RuntimeError(
-                f"bot/store/migrations: expected version {position:03d}, found {version:03d}"
-            )
-    return found
+    """(version, SQL script) of every sqlite migration, in version order."""
+    return dialect_migrations(DIALECT)
 
 
 @functools.cache
@@ -111,149 +81,17 @@ def tables_at(version: int) -> frozenset[str]:
     conn = sqlite3.connect(":memory:")
     try:
         for _, script in migrations()[:version]:
-            for statement in _statements(script):
+            for statement in statements(script):
                 conn.execute(statement)
         return _table_names(conn)
     finally:
         conn.close()
 
 
-@dataclass(frozen=True)
-class StoredEstimate:
-    reference: str
-    user_id: str
-    channel_id: str
-    input: str
-    result: dict[str, Any]
-    card: str
-    created_at: dt.datetime
+class SqliteStore(Store):
+    """A tokenbot database in one sqlite file (or `:memory:`, for tests)."""
 
-
-@dataclass(frozen=True)
-class StoredQuestion:
-    id: int
-    text: str | None
-    """None once purged after the retention period."""
-    entry_id: str | None
-    score: float
-    answered: bool
-    user_id: str
-    channel_id: str
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class StoredVote:
-    """One user's feedback on an entry (`question` is None once purged, '' when not asked)."""
-
-    entry_id: str
-    question: str | None
-    helpful: bool
-    user_id: str
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class Activity:
-    """A question asked or an estimate made: who and when, for the usage report."""
-
-    kind: str  # "question" or "estimate"
-    user_id: str
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class StoredReply:
-    """One expert's reply in the thread of a forwarded question."""
-
-    id: int
-    expert_id: str
-    text: str | None
-    """None once purged after the retention period."""
-    ts: str
-    created_at: dt.datetime
-    relayed_at: dt.datetime | None
-    """None while the reply waits to be relayed to the asker."""
-
-
-@dataclass(frozen=True)
-class StoredForward:
-    """A question forwarded to the experts' channel with the replies so far: a draft entry.
-
-    Who asked, where and what the matcher made of it are those of the logged question.
-    """
-
-    id: int
-    question_id: int
-    question: str | None
-    """None once the question's text was purged after the retention period."""
-    entry_id: str | None
-    score: float
-    asker_id: str
-    channel_id: str
-    thread_ts: str | None
-    """The thread the question was answered in; None for a `/tokens` question (ephemeral)."""
-    forwarded_by: str | None
-    experts_channel: str
-    experts_ts: str | None
-    """The post in the experts' channel (its thread); None while it is being posted."""
-    created_at: dt.datetime
-    replies: tuple[StoredReply, ...] = ()
-
-
-@dataclass(frozen=True)
-class ForwardClaim:
-    """What `Store.claim_forward` found: the forward, and whether this caller is to post it."""
-
-    forward: StoredForward
-    claimed: bool
-    """True for exactly one caller; False when it was posted, or another caller is posting."""
-
-
-@dataclass(frozen=True)
-class RelayClaim:
-    """What `Store.claim_relay` found: replies to relay now, or when the next relay may go."""
-
-    replies: tuple[StoredReply, ...] = ()
-    """Claimed by this caller: relay them, then `finish_relay` (or `release_relay`)."""
-    previous: dt.datetime | None = None
-    """When the relay before this one was claimed (what `release_relay` restores)."""
-    wait_until: dt.datetime | None = None
-    """Replies are queued but the last relay was less than `RELAY_INTERVAL` ago: try then."""
-
-
-@dataclass(frozen=True)
-class Purged:
-    """What `Store.purge` removed."""
-
-    question_texts: int
-    feedback_texts: int
-    events: int
-    reply_texts: int = 0
-    """Texts of experts' replies (the drafts) past the retention period."""
-
-
-@dataclass(frozen=True)
-class Forgotten:
-    """What `Store.forget` removed for one user."""
-
-    estimates: int
-    questions: int
-    feedback: int
-    others_votes: int = 0
-    """Votes by other users on this user's answers whose question text was removed."""
-    forwards: int = 0
-    """This user's questions forwarded to the experts (with the replies to them)."""
-    expert_replies: int = 0
-    """Replies this user wrote, as an expert, to other users' forwarded questions."""
-
-
-class Store:
-    """The bot's database. Call `close()` when done (or use it as a context manager).
-
-    Raises `StorageError` when the file cannot be opened as a tokenbot database, and
-    `StorageUnavailableError` when a later read or write fails.
-    """
+    backend = DIALECT
 
     def __init__(
         self,
@@ -271,6 +109,7 @@ class Store:
         self._lock = threading.RLock()
         self._failing: str | None = None
         """The reason the last read or write failed, until one succeeds (to log once)."""
+        self.found_version: int | None = None
         self._refuse_read_only()
         try:
             self._conn = sqlite3.connect(
@@ -326,12 +165,6 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     @property
     def version(self) -> int:
@@ -409,9 +242,10 @@ class Store:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 current = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+                self.found_version = current
                 for version, script in migrations():
                     if version > current:
-                        for statement in _statements(script):
+                        for statement in statements(script):
                             self._conn.execute(statement)
                         self._conn.execute(f"PRAGMA user_version = {version}")
             except BaseException:
@@ -555,7 +389,7 @@ class Store:
 
         `result_for(reference)` builds the JSON to store, so the result can quote its reference.
         """
-        for _ in range(_REFERENCE_ATTEMPTS):
+        for _ in range(REFERENCE_ATTEMPTS):
             reference = self._new_reference()
             payload = json.dumps(result_for(reference), ensure_ascii=False, sort_keys=True)
             try:
@@ -702,162 +536,6 @@ class Store:
             for row in rows
         ]
 
-    # -- questions forwarded to the experts, and their replies -------------------------------
-
-    def claim_forward(
-        self, question_id: int, *, forwarded_by: str, experts_channel: str
-    ) -> ForwardClaim | None:
-        """Take the posting of a logged question to the experts' channel; once per question.
-
-        `claimed` is True for exactly one caller (in any process): the first, or the next one
-        after a claim that was neither posted nor released within `FORWARD_CLAIM_TIMEOUT`.
-        None when the question is not stored, or its text was purged.
-        """
-        now = self._clock()
-        with self._write() as conn:
-            asked = conn.execute(
-                "SELECT id FROM questions WHERE id = ? AND text IS NOT NULL", (question_id,)
-            ).fetchone()
-            if asked is None:
-                return None
-            claimed = conn.execute(
-                "INSERT INTO forwards (question_id, forwarded_by, experts_channel, created_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (question_id) DO NOTHING",
-                (question_id, forwarded_by, experts_channel, _stamp(now)),
-            ).rowcount
-            if not claimed:
-                claimed = conn.execute(
-                    "UPDATE forwards SET created_at = ?, forwarded_by = ?, experts_channel = ? "
-                    "WHERE question_id = ? AND experts_ts IS NULL AND created_at < ?",
-                    (
-                        _stamp(now),
-                        forwarded_by,
-                        experts_channel,
-                        question_id,
-                        _stamp(now - FORWARD_CLAIM_TIMEOUT),
-                    ),
-                ).rowcount
-            row = conn.execute(_FORWARDS + " WHERE f.question_id = ?", (question_id,)).fetchone()
-        return ForwardClaim(_forward(row), claimed=claimed == 1)
-
-    def forward_posted(self, forward_id: int, experts_ts: str) -> None:
-        """The claimed forward was posted: replies in the thread `experts_ts` belong to it."""
-        with self._write() as conn:
-            conn.execute(
-                "UPDATE forwards SET experts_ts = ? WHERE id = ?", (experts_ts, forward_id)
-            )
-
-    def release_forward(self, forward_id: int) -> None:
-        """The claimed forward could not be posted: the next click may try again."""
-        with self._write() as conn:
-            conn.execute("DELETE FROM forwards WHERE id = ? AND experts_ts IS NULL", (forward_id,))
-
-    def get_forward(self, forward_id: int) -> StoredForward | None:
-        """A forward with its replies, oldest first."""
-        with self._read() as conn:
-            row = conn.execute(_FORWARDS + " WHERE f.id = ?", (forward_id,)).fetchone()
-            return None if row is None else self._with_replies(conn, _forward(row))
-
-    def forward_in_thread(self, experts_channel: str, thread_ts: str) -> StoredForward | None:
-        """The forward whose post in the experts' channel starts the thread `thread_ts`."""
-        with self._read() as conn:
-            row = conn.execute(
-                _FORWARDS + " WHERE f.experts_channel = ? AND f.experts_ts = ?",
-                (experts_channel, thread_ts),
-            ).fetchone()
-        return None if row is None else _forward(row)
-
-    def record_expert_reply(self, forward_id: int, *, expert_id: str, text: str, ts: str) -> bool:
-        """Keep a reply in a forward's thread, queued for the asker; False if already kept.
-
-        `ts` is the reply's Slack timestamp: Slack's retry of the same message repeats it.
-        """
-        with self._write() as conn:
-            return (
-                conn.execute(
-                    "INSERT INTO expert_replies (forward_id, expert_id, text, ts, created_at) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (forward_id, ts) DO NOTHING",
-                    (forward_id, expert_id, text, ts, self._now()),
-                ).rowcount
-                == 1
-            )
-
-    def claim_relay(self, forward_id: int, interval: dt.timedelta = RELAY_INTERVAL) -> RelayClaim:
-        """Take the queued replies of a forward to relay them together, at most once per
-        `interval` (in any process: the previous claim time is compared and set at once).
-
-        Returns the replies to relay (then call `finish_relay`, or `release_relay` if sending
-        failed); or none, with `wait_until` when replies are queued but the last relay was
-        less than `interval` ago.
-        """
-        now = self._clock()
-        with self._write() as conn:
-            row = conn.execute(
-                "SELECT last_relay_at FROM forwards WHERE id = ?", (forward_id,)
-            ).fetchone()
-            queued = conn.execute(
-                "SELECT * FROM expert_replies WHERE forward_id = ? AND relayed_at IS NULL "
-                "ORDER BY ts, id",
-                (forward_id,),
-            ).fetchall()
-            if row is None or not queued:
-                return RelayClaim()
-            previous = _moment(row["last_relay_at"])
-            if previous is not None and previous + interval > now:
-                return RelayClaim(previous=previous, wait_until=previous + interval)
-            taken = conn.execute(
-                "UPDATE forwards SET last_relay_at = ? WHERE id = ? AND last_relay_at IS ?",
-                (_stamp(now), forward_id, row["last_relay_at"]),
-            ).rowcount
-            if taken != 1:  # another caller claimed in between: its relay carries these
-                return RelayClaim(previous=previous, wait_until=now + interval)
-        return RelayClaim(replies=tuple(_reply(r) for r in queued), previous=previous)
-
-    def finish_relay(self, reply_ids: list[int]) -> None:
-        """The claimed replies reached the asker."""
-        with self._write() as conn:
-            conn.executemany(
-                "UPDATE expert_replies SET relayed_at = ? WHERE id = ?",
-                [(self._now(), reply_id) for reply_id in reply_ids],
-            )
-
-    def release_relay(self, forward_id: int, previous: dt.datetime | None) -> None:
-        """The claimed relay could not be sent: its replies stay queued for the next one."""
-        with self._write() as conn:
-            conn.execute(
-                "UPDATE forwards SET last_relay_at = ? WHERE id = ?",
-                (None if previous is None else _stamp(previous), forward_id),
-            )
-
-    def queued_relays(self) -> list[int]:
-        """Ids of the forwards with replies waiting to be relayed, oldest reply first."""
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT forward_id FROM expert_replies WHERE relayed_at IS NULL "
-                "GROUP BY forward_id ORDER BY MIN(id)"
-            ).fetchall()
-        return [int(row["forward_id"]) for row in rows]
-
-    def drafts(
-        self, since: dt.datetime | None = None, until: dt.datetime | None = None
-    ) -> list[StoredForward]:
-        """Questions posted to the experts in [since, until), with every reply: oldest first."""
-        low, high = _period(since, until)
-        with self._read() as conn:
-            rows = conn.execute(
-                _FORWARDS + " WHERE f.experts_ts IS NOT NULL AND f.created_at >= ? "
-                "AND f.created_at < ? ORDER BY f.id",
-                (low, high),
-            ).fetchall()
-            return [self._with_replies(conn, _forward(row)) for row in rows]
-
-    @staticmethod
-    def _with_replies(conn: sqlite3.Connection, forward: StoredForward) -> StoredForward:
-        rows = conn.execute(
-            "SELECT * FROM expert_replies WHERE forward_id = ? ORDER BY ts, id", (forward.id,)
-        ).fetchall()
-        return dataclasses.replace(forward, replies=tuple(_reply(row) for row in rows))
-
     # -- reports and privacy -----------------------------------------------------------------
 
     def activity(
@@ -883,10 +561,6 @@ class Store:
         ]
 
     def purge(self, now: dt.datetime | None = None) -> Purged:
-        """Delete question and reply texts older than the retention period, and old event ids.
-
-        A forwarded question's text is its logged question's, so it goes with it.
-        """
         now = self._clock() if now is None else now
         texts_before = _stamp(now - self._retention)
         events_before = _stamp(now - EVENT_RETENTION)
@@ -914,14 +588,6 @@ class Store:
         )
 
     def forget(self, user_id: str) -> Forgotten:
-        """Delete every estimate, question and vote of one user, and their question texts.
-
-        Other users' votes on this user's answers keep the vote but lose the question text
-        (matched by question id, or by text for votes recorded before version 3). Their
-        forwarded questions go with the replies to them, and so do the replies they wrote as an
-        expert; a forward they only clicked for someone else keeps no trace of them. One
-        transaction.
-        """
         with self._write() as conn:
             forwards = conn.execute(
                 "DELETE FROM forwards WHERE question_id IN "
@@ -950,6 +616,193 @@ class Store:
                 forwards=forwards.rowcount,
                 expert_replies=replies.rowcount,
             )
+
+    # -- questions forwarded to the experts, and their replies -------------------------------
+
+    def claim_forward(
+        self, question_id: int, *, forwarded_by: str, experts_channel: str
+    ) -> ForwardClaim | None:
+        now = self._clock()
+        with self._write() as conn:
+            asked = conn.execute(
+                "SELECT id FROM questions WHERE id = ? AND text IS NOT NULL", (question_id,)
+            ).fetchone()
+            if asked is None:
+                return None
+            claimed = conn.execute(
+                "INSERT INTO forwards (question_id, forwarded_by, experts_channel, created_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (question_id) DO NOTHING",
+                (question_id, forwarded_by, experts_channel, _stamp(now)),
+            ).rowcount
+            if not claimed:
+                claimed = conn.execute(
+                    "UPDATE forwards SET created_at = ?, forwarded_by = ?, experts_channel = ? "
+                    "WHERE question_id = ? AND experts_ts IS NULL AND created_at < ?",
+                    (
+                        _stamp(now),
+                        forwarded_by,
+                        experts_channel,
+                        question_id,
+                        _stamp(now - FORWARD_CLAIM_TIMEOUT),
+                    ),
+                ).rowcount
+            row = conn.execute(_FORWARDS + " WHERE f.question_id = ?", (question_id,)).fetchone()
+        return ForwardClaim(_forward(row), claimed=claimed == 1)
+
+    def forward_posted(self, forward_id: int, experts_ts: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE forwards SET experts_ts = ? WHERE id = ?", (experts_ts, forward_id)
+            )
+
+    def release_forward(self, forward_id: int) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM forwards WHERE id = ? AND experts_ts IS NULL", (forward_id,))
+
+    def get_forward(self, forward_id: int) -> StoredForward | None:
+        with self._read() as conn:
+            row = conn.execute(_FORWARDS + " WHERE f.id = ?", (forward_id,)).fetchone()
+            return None if row is None else self._with_replies(conn, _forward(row))
+
+    def forward_in_thread(self, experts_channel: str, thread_ts: str) -> StoredForward | None:
+        with self._read() as conn:
+            row = conn.execute(
+                _FORWARDS + " WHERE f.experts_channel = ? AND f.experts_ts = ?",
+                (experts_channel, thread_ts),
+            ).fetchone()
+        return None if row is None else _forward(row)
+
+    def record_expert_reply(self, forward_id: int, *, expert_id: str, text: str, ts: str) -> bool:
+        with self._write() as conn:
+            return (
+                conn.execute(
+                    "INSERT INTO expert_replies (forward_id, expert_id, text, ts, created_at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (forward_id, ts) DO NOTHING",
+                    (forward_id, expert_id, text, ts, self._now()),
+                ).rowcount
+                == 1
+            )
+
+    def claim_relay(self, forward_id: int, interval: dt.timedelta = RELAY_INTERVAL) -> RelayClaim:
+        now = self._clock()
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT last_relay_at FROM forwards WHERE id = ?", (forward_id,)
+            ).fetchone()
+            queued = conn.execute(
+                "SELECT * FROM expert_replies WHERE forward_id = ? AND relayed_at IS NULL "
+                "ORDER BY ts, id",
+                (forward_id,),
+            ).fetchall()
+            if row is None or not queued:
+                return RelayClaim()
+            previous = _moment(row["last_relay_at"])
+            if previous is not None and previous + interval > now:
+                return RelayClaim(previous=previous, wait_until=previous + interval)
+            taken = conn.execute(
+                "UPDATE forwards SET last_relay_at = ? WHERE id = ? AND last_relay_at IS ?",
+                (_stamp(now), forward_id, row["last_relay_at"]),
+            ).rowcount
+            if taken != 1:  # another caller claimed in between: its relay carries these
+                return RelayClaim(previous=previous, wait_until=now + interval)
+        return RelayClaim(replies=tuple(_reply(r) for r in queued), previous=previous)
+
+    def finish_relay(self, reply_ids: list[int]) -> None:
+        with self._write() as conn:
+            conn.executemany(
+                "UPDATE expert_replies SET relayed_at = ? WHERE id = ?",
+                [(self._now(), reply_id) for reply_id in reply_ids],
+            )
+
+    def release_relay(self, forward_id: int, previous: dt.datetime | None) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE forwards SET last_relay_at = ? WHERE id = ?",
+                (None if previous is None else _stamp(previous), forward_id),
+            )
+
+    def queued_relays(self) -> list[int]:
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT forward_id FROM expert_replies WHERE relayed_at IS NULL "
+                "GROUP BY forward_id ORDER BY MIN(id)"
+            ).fetchall()
+        return [int(row["forward_id"]) for row in rows]
+
+    def drafts(
+        self, since: dt.datetime | None = None, until: dt.datetime | None = None
+    ) -> list[StoredForward]:
+        low, high = _period(since, until)
+        with self._read() as conn:
+            rows = conn.execute(
+                _FORWARDS + " WHERE f.experts_ts IS NOT NULL AND f.created_at >= ? "
+                "AND f.created_at < ? ORDER BY f.id",
+                (low, high),
+            ).fetchall()
+            return [self._with_replies(conn, _forward(row)) for row in rows]
+
+    @staticmethod
+    def _with_replies(conn: sqlite3.Connection, forward: StoredForward) -> StoredForward:
+        rows = conn.execute(
+            "SELECT * FROM expert_replies WHERE forward_id = ? ORDER BY ts, id", (forward.id,)
+        ).fetchall()
+        return dataclasses.replace(forward, replies=tuple(_reply(row) for row in rows))
+
+    # -- readiness and moving house ----------------------------------------------------------
+
+    def ping(self) -> None:
+        with self._read() as conn:
+            conn.execute("SELECT 1").fetchone()
+
+    def rows(self, table: str) -> Iterator[Row]:
+        columns = COPIED_TABLES[table]
+        with self._read() as conn:
+            found = conn.execute(
+                f"SELECT {', '.join(columns)} FROM {table} ORDER BY {', '.join(KEYS[table])}"
+            ).fetchall()
+        for raw in found:
+            yield {column: self._plain(table, column, raw[column]) for column in columns}
+
+    def _plain(self, table: str, column: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if column in FLAGS:
+            return bool(value)
+        if column in TIMES:
+            try:
+                return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+            except (TypeError, ValueError):
+                raise StorageError(
+                    f"the database {self.path}: {table}.{column} holds {value!r}, which is "
+                    "not a time; correct or delete that row, then copy again"
+                ) from None
+        return value
+
+    def load(self, tables: Mapping[str, Iterable[Row]]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        with self._write() as conn:
+            held = {
+                table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+                for table in COPIED_TABLES
+            }
+            refuse_if_held(self.path, held)
+            for table, rows in tables.items():
+                columns = COPIED_TABLES[table]
+                insert = (
+                    f"INSERT INTO {table} ({', '.join(columns)}) "
+                    f"VALUES ({', '.join('?' * len(columns))})"
+                )
+                counts[table] = 0
+                for row in rows:
+                    try:
+                        conn.execute(insert, [_stored(column, row[column]) for column in columns])
+                    except sqlite3.IntegrityError as exc:
+                        raise StorageError(
+                            f"the database {self.path} cannot take the rows of {table}: {exc}; "
+                            "nothing was copied"
+                        ) from None
+                    counts[table] += 1
+        return counts
 
 
 def _estimate(row: sqlite3.Row) -> StoredEstimate:
@@ -1015,6 +868,17 @@ def _moment(stamp: str | None) -> dt.datetime | None:
     return None if stamp is None else dt.datetime.fromisoformat(stamp)
 
 
+def _stored(column: str, value: Any) -> Any:
+    """A plain value (as `Store.rows` gives it) as this backend stores it."""
+    if value is None:
+        return None
+    if column in TIMES:
+        return _stamp(value)
+    if column in FLAGS:
+        return int(bool(value))
+    return value
+
+
 def _stamp(moment: dt.datetime) -> str:
     """The stored form of a time: ISO 8601 in UTC, to the second (sorts as text)."""
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
@@ -1066,9 +930,3 @@ def _table_names(conn: sqlite3.Connection) -> frozenset[str]:
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
     ).fetchall()
     return frozenset(str(row[0]) for row in rows)
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration script into statements (no triggers, so `;` ends each one)."""
-    lines = [line.split("--", 1)[0] for line in script.splitlines()]
-    return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]

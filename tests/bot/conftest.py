@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from bot.deps import Deps, load_knowledge
-from bot.store import Store
+from bot.store import SqliteStore, Store
 from knowledge.loader import KnowledgeBase
 from knowledge.matching import Index
+
+if TYPE_CHECKING:
+    from tests.bot.postgres import Server
 
 
 class Clock:
@@ -33,7 +37,7 @@ def knowledge() -> tuple[KnowledgeBase, Index]:
 
 @pytest.fixture
 def store() -> Iterator[Store]:
-    with Store(":memory:") as opened:
+    with SqliteStore(":memory:") as opened:
         yield opened
 
 
@@ -53,3 +57,28 @@ def _no_oauth_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "SLACK_SIGNING_SECRET",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """The test PostgreSQL server's admin URL (skips locally, fails under CI, when absent)."""
+    from tests.bot.postgres import server_url
+
+    return server_url()
+
+
+@pytest.fixture
+def pg_database(pg_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, as a `postgresql://` URL."""
+    from tests.bot.postgres import fresh_database
+
+    with fresh_database(pg_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_server(pg_url: str) -> Server:
+    """The test server itself, to take it away and bring it back mid-test."""
+    from tests.bot.postgres import server_control
+
+    return server_control()

@@ -19,7 +19,7 @@ GOOD = {
 class TestSettings:
     def test_defaults(self) -> None:
         settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"})
-        assert settings.db_path == DEFAULT_DB
+        assert settings.db == DEFAULT_DB
         assert settings.retention_days == 365
         assert settings.slack_api_url is None
         assert settings.admins == frozenset()
@@ -37,10 +37,22 @@ class TestSettings:
             }
         )
         assert settings.experts_channel == "C0EXPERTS"
-        assert settings.db_path == Path("/tmp/x.db")
+        assert settings.db == "/tmp/x.db"
         assert settings.slack_api_url == "http://127.0.0.1:9/api/"
         assert settings.admins == {"U012AB3CD", "W0456EF7G"}
         assert settings.retention_days == 30
+
+    @pytest.mark.parametrize(
+        "url", ["postgresql://tokenbot@db.internal:5432/tokenbot", "postgres://u:pw@h/d"]
+    )
+    def test_a_postgresql_url_is_taken_as_it_is(self, url: str) -> None:
+        assert Settings.from_env({**GOOD, "TOKENBOT_DB": url}).db == url
+
+    def test_a_url_of_another_kind_is_refused_without_echoing_it(self) -> None:
+        with pytest.raises(SettingsError, match="TOKENBOT_DB is malformed") as raised:
+            Settings.from_env({**GOOD, "TOKENBOT_DB": "mysql://root:hunter2@db/tokenbot"})
+        assert "hunter2" not in raised.value.message
+        assert "postgresql://" in raised.value.message
 
     def test_secrets_never_show_in_repr(self) -> None:
         settings = Settings.from_env(GOOD)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.main import main
-from bot.store import Store
+from bot.store import SqliteStore
 from tests.bot.slack.fake_slack import FakeSlack
 
 OFFICIAL = """---
@@ -185,7 +185,7 @@ class TestDrafts:
         self, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.setenv("TOKENBOT_DB", str(tmp_path / "t.db"))
-        Store(tmp_path / "t.db").close()
+        SqliteStore(tmp_path / "t.db").close()
         code, out, _ = run(capsys, "kb", "drafts")
         assert code == 0
         assert "No questions forwarded to the experts (all stored history)." in out
@@ -208,7 +208,7 @@ class TestDrafts:
         self, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.setenv("TOKENBOT_DB", str(tmp_path / "t.db"))
-        Store(tmp_path / "t.db").close()
+        SqliteStore(tmp_path / "t.db").close()
         (tmp_path / "a-file").write_text("x")
         code, _, err = run(capsys, "kb", "drafts", "--export", str(tmp_path / "a-file"))
         assert code == 1

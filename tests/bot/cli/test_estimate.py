@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.cli.main import main
-from bot.store import REFERENCE, Store
+from bot.store import REFERENCE, SqliteStore
 
 MID_MARKET = [
     "card=study-notes",
@@ -186,7 +186,7 @@ class TestStoredFromTheCommandLine:
     ) -> None:
         monkeypatch.setattr(getpass, "getuser", lambda: "csm1")
         data = run_json(capsys, "estimate", "--json", "copilot=5")
-        with Store(os.environ["TOKENBOT_DB"]) as store:
+        with SqliteStore(os.environ["TOKENBOT_DB"]) as store:
             stored = store.get_estimate(data["reference"])
         assert stored is not None
         assert (stored.user_id, stored.channel_id, stored.input) == ("cli:csm1", "cli", "copilot=5")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.main import main
-from bot.store import Store
+from bot.store import SqliteStore
 from bot.store.snapshots import EstimateSnapshot
 from calculators.estimate import estimate
 from knowledge.loader import KnowledgeBase
@@ -32,14 +32,14 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "tokenbot.db"
     monkeypatch.setenv("TOKENBOT_DB", str(path))
-    with Store(path):
+    with SqliteStore(path):
         pass
     return path
 
 
 def save(path: Path, knowledge: tuple[KnowledgeBase, Index], terms: str, user: str = "U1") -> str:
     result = estimate(terms, knowledge[0].cards)
-    with Store(path, clock=lambda: MADE) as store:
+    with SqliteStore(path, clock=lambda: MADE) as store:
         return store.save_estimate(
             user_id=user,
             channel_id="C1",
@@ -158,7 +158,7 @@ class TestForget:
     ) -> None:
         save(db, knowledge, "copilot=5", user="U0GONE01")
         kept = save(db, knowledge, "copilot=6", user="U0STAY01")
-        with Store(db) as store:
+        with SqliteStore(db) as store:
             store.record_question(
                 text="q", entry_id=None, score=0.1, user_id="U0GONE01", channel_id="C1"
             )
@@ -187,7 +187,7 @@ class TestForget:
             "forwarded to the experts and 1 replies written as an expert; their question text "
             "from 0 votes by other users.\n"
         )
-        with Store(db) as store:
+        with SqliteStore(db) as store:
             assert store.recent_estimates("U0GONE01") == []
             assert [q.text for q in store.questions()] == ["theirs"]
             assert store.get_estimate(kept) is not None
@@ -198,7 +198,7 @@ class TestForget:
 class TestReport:
     @pytest.fixture
     def filled(self, db: Path) -> Path:
-        with Store(db, clock=lambda: MADE) as store:
+        with SqliteStore(db, clock=lambda: MADE) as store:
             for user in ("U1", "U2"):
                 store.record_question(
                     text="can I pay tokens with pizza?",
@@ -258,7 +258,7 @@ class TestReport:
         monkeypatch.setenv("TOKENBOT_RETENTION_DAYS", "1")
         assert main(["report", "gaps", "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["questions"] == 0
-        with Store(filled) as store:
+        with SqliteStore(filled) as store:
             assert [q.text for q in store.questions()] == [None, None]
 
 
@@ -267,7 +267,7 @@ def _garbage(path: Path) -> None:
 
 
 def _damaged(path: Path) -> None:
-    with Store(path) as store:
+    with SqliteStore(path) as store:
         for n in range(300):
             store.record_question(
                 text=f"question {n} " + "x" * 400,
@@ -280,7 +280,7 @@ def _damaged(path: Path) -> None:
 
 
 def _read_only(path: Path) -> None:
-    with Store(path) as store:
+    with SqliteStore(path) as store:
         store.record_question(text="q", entry_id=None, score=0.1, user_id="U1", channel_id="C1")
     path.chmod(0o444)
 

@@ -40,7 +40,7 @@ def settings(fake_slack: FakeSlack) -> Settings:
         bot_token=SecretStr("xoxb-test"),
         signing_secret=SecretStr(rq.SECRET),
         slack_api_url=fake_slack.api_url,
-        db_path=":memory:",  # type: ignore[arg-type]
+        db=":memory:",
     )
 
 

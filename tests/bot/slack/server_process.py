@@ -85,7 +85,7 @@ class Server:
 
 def start_server(
     fake: FakeSlack,
-    db: Path,
+    db: Path | str,
     log: Path,
     *,
     workers: int = 1,

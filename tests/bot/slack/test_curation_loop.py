@@ -14,7 +14,7 @@ import pytest
 
 from bot.cli.main import main
 from bot.deps import Deps
-from bot.store import Store
+from bot.store import SqliteStore
 from knowledge import loader
 from knowledge.loader import KnowledgeBase
 from knowledge.matching import Index
@@ -38,7 +38,7 @@ def test_an_unknown_question_becomes_a_draft_the_knowledge_base_refuses_unfinish
 ) -> None:
     kb, index = knowledge
     database = tmp_path / "tokenbot.db"
-    with Store(database) as store:
+    with SqliteStore(database) as store:
         slack = make_driver(Deps(kb=kb, index=index, store=store, experts_channel=EXPERTS))
 
         # 1. An unknown question in a channel: "I don't know", with the button.

@@ -13,7 +13,7 @@ from bot.settings import Settings
 from bot.slack import replies
 from bot.slack.app import build_app
 from bot.slack.wsgi import TokenbotWsgi
-from bot.store import Store
+from bot.store import SqliteStore
 from knowledge.loader import KnowledgeBase
 from knowledge.matching import Index
 from tests.bot.slack import slack_requests as rq
@@ -108,7 +108,7 @@ class TestFollowUps:
         """The first question answered by one server, the follow-up by another (or a restart)."""
         kb, index = knowledge
         path = tmp_path / "shared.db"
-        with Store(path) as one, Store(path) as other:
+        with SqliteStore(path) as one, SqliteStore(path) as other:
             first = make_driver(Deps(kb=kb, index=index, store=one))
             second = make_driver(Deps(kb=kb, index=index, store=other))
             first.event(rq.mention("voice bot token rate", ts=FIRST), event_id="Ev1")

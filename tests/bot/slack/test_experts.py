@@ -11,7 +11,7 @@ import pytest
 
 from bot.deps import Deps
 from bot.slack.buttons import ButtonValue
-from bot.store import RELAY_INTERVAL, Store
+from bot.store import RELAY_INTERVAL, SqliteStore, Store
 from knowledge.loader import KnowledgeBase
 from knowledge.matching import Index
 from tests.bot.conftest import Clock
@@ -38,7 +38,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def timed_store(clock: Clock) -> Iterator[Store]:
-    with Store(":memory:", clock=clock) as opened:
+    with SqliteStore(":memory:", clock=clock) as opened:
         yield opened
 
 
@@ -203,7 +203,10 @@ class TestForwarding:
         self, make_driver: MakeDriver, knowledge: tuple[KnowledgeBase, Index], tmp_path: Path
     ) -> None:
         kb, index = knowledge
-        with Store(tmp_path / "shared.db") as one, Store(tmp_path / "shared.db") as other:
+        with (
+            SqliteStore(tmp_path / "shared.db") as one,
+            SqliteStore(tmp_path / "shared.db") as other,
+        ):
             first = make_driver(Deps(kb=kb, index=index, store=one, experts_channel=EXPERTS))
             second = make_driver(Deps(kb=kb, index=index, store=other, experts_channel=EXPERTS))
             ask = button(first.command_reply(UNKNOWN), "ask_experts")

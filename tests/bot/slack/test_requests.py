@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from bot.deps import Deps
 from bot.slack import render
-from bot.store import REFERENCE, Store
+from bot.store import REFERENCE, SqliteStore
 from tests.bot.slack import slack_requests as rq
 from tests.bot.slack.conftest import Driver, MakeDriver, all_text, button
 
@@ -352,7 +352,7 @@ class TestReferences:
     def test_an_old_four_character_reference_is_still_shown(
         self, make_driver: MakeDriver, deps: Deps
     ) -> None:
-        with Store(":memory:", new_reference=lambda: "E-7K2Q") as old:
+        with SqliteStore(":memory:", new_reference=lambda: "E-7K2Q") as old:
             slack = make_driver(Deps(kb=deps.kb, index=deps.index, store=old))
             slack.command_reply("estimate copilot=5")
             shown = slack.command_reply("show e-7k2q")

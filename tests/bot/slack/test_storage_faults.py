@@ -18,7 +18,7 @@ import pytest
 
 from bot.deps import Deps
 from bot.errors import StorageUnavailableError
-from bot.store import Store
+from bot.store import SqliteStore, Store, open_store
 from tests.bot.slack import slack_requests as rq
 from tests.bot.slack.conftest import Driver, MakeDriver, all_text, button
 
@@ -83,7 +83,7 @@ def db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def file_store(db: Path) -> Iterator[Store]:
-    with Store(db, busy_timeout_ms=100) as store:
+    with SqliteStore(db, busy_timeout_ms=100) as store:
         yield store
 
 
@@ -170,3 +170,31 @@ class TestAnswersWithoutTheDatabase:
         logged = [r for r in caplog.records if "cannot be used" in r.getMessage()]
         assert len(logged) == 1
         assert not any(record.exc_info for record in caplog.records)
+
+
+class TestPostgresqlAway:
+    """The same rule on PostgreSQL: a server that is away (nothing listens) costs a line."""
+
+    @pytest.fixture
+    def away(self, make_driver: MakeDriver, deps: Deps) -> Iterator[Driver]:
+        store = open_store("postgresql://tokenbot:pw@127.0.0.1:1/tokenbot", lazy=True)
+        yield make_driver(Deps(kb=deps.kb, index=deps.index, store=store))
+        store.close()
+
+    def test_an_estimate_is_still_shown(self, away: Driver) -> None:
+        reply = away.command_reply("estimate copilot=50 va=2000/day")
+        assert reply["text"].startswith("Token estimate (not saved): ")
+        last = reply["blocks"][-1]["elements"][0]["text"]
+        assert last.startswith(":warning: Not saved (the database server cannot be reached")
+
+    def test_a_question_and_a_mention_are_still_answered(self, away: Driver) -> None:
+        reply = away.command_reply(f"ask {QUESTION}")
+        assert "STA" in all_text(reply)
+        last = reply["blocks"][-1]["elements"][0]["text"]
+        assert last == (
+            ":warning: Not saved (the database server cannot be reached): "
+            "this question was not logged."
+        )
+        away.event(rq.mention(QUESTION), event_id="EvPGAWAY")
+        [post] = away.fake.calls_to("chat.postMessage")
+        assert "STA" in all_text(post.body)

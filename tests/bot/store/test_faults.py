@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import StorageBusyError, StorageError, StorageUnavailableError
-from bot.store import Store
+from bot.store import SqliteStore, Store
 
 PAGE = 4096
 
@@ -63,40 +63,40 @@ class TestNotOurFile:
         another_apps_file(db)
         before = db.read_bytes()
         with pytest.raises(StorageError, match="not a tokenbot database") as raised:
-            Store(db)
+            SqliteStore(db)
         assert str(db) in raised.value.message
         assert "customers" in raised.value.message
         assert db.read_bytes() == before
         assert sorted(os.listdir(db.parent)) == [db.name]  # no -wal, no -shm left behind
 
     def test_a_tokenbot_file_with_foreign_tables_is_refused(self, db: Path) -> None:
-        Store(db).close()
+        SqliteStore(db).close()
         conn = sqlite3.connect(db)
         conn.execute("CREATE TABLE invoices (id INTEGER)")
         conn.commit()
         conn.close()
         with pytest.raises(StorageError, match="invoices"):
-            Store(db)
+            SqliteStore(db)
 
     def test_a_tokenbot_file_missing_a_table_is_called_damaged(self, db: Path) -> None:
-        Store(db).close()
+        SqliteStore(db).close()
         conn = sqlite3.connect(db)
         conn.execute("DROP TABLE feedback")
         conn.commit()
         conn.close()
         with pytest.raises(StorageError, match=r"damaged.*feedback"):
-            Store(db)
+            SqliteStore(db)
 
 
 class TestReadOnlyFile:
     def test_a_file_nobody_may_write_is_refused_untouched(self, db: Path) -> None:
-        with Store(db) as store:
+        with SqliteStore(db) as store:
             _ask(store)
         db.chmod(0o444)
         before = db.read_bytes()
         try:
             with pytest.raises(StorageError, match="read-only") as raised:
-                Store(db)
+                SqliteStore(db)
         finally:
             db.chmod(0o644)
         assert str(db) in raised.value.message
@@ -105,29 +105,32 @@ class TestReadOnlyFile:
 
 class TestDamagedFile:
     def test_the_integrity_check_names_the_file(self, db: Path) -> None:
-        with Store(db) as store:
+        with SqliteStore(db) as store:
             _fill(store)
         damage_past_the_first_page(db)
-        with Store(db) as store, pytest.raises(StorageError, match=str(db)):
+        with SqliteStore(db) as store, pytest.raises(StorageError, match=str(db)):
             store.check_integrity()
 
     def test_a_read_of_a_damaged_page_is_unavailable_not_a_crash(self, db: Path) -> None:
-        with Store(db) as store:
+        with SqliteStore(db) as store:
             _fill(store)
         damage_past_the_first_page(db)
-        with Store(db) as store, pytest.raises(StorageUnavailableError, match="damaged") as raised:
+        with (
+            SqliteStore(db) as store,
+            pytest.raises(StorageUnavailableError, match="damaged") as raised,
+        ):
             store.recent_estimates("U1", limit=1000)
         assert raised.value.path == str(db)
 
     def test_a_sound_file_passes_the_integrity_check(self, db: Path) -> None:
-        with Store(db) as store:
+        with SqliteStore(db) as store:
             _fill(store, rows=20)
             store.check_integrity()
 
 
 @pytest.fixture
 def store(db: Path) -> Iterator[Store]:
-    with Store(db, busy_timeout_ms=100) as opened:
+    with SqliteStore(db, busy_timeout_ms=100) as opened:
         yield opened
 
 
@@ -174,7 +177,7 @@ class TestRunTimeFaults:
     def test_the_file_replaced_under_the_store(self, store: Store, db: Path) -> None:
         _ask(store)
         db.rename(db.with_suffix(".old"))
-        Store(db).close()
+        SqliteStore(db).close()
         with pytest.raises(StorageUnavailableError, match="removed or replaced"):
             _ask(store)
 

@@ -1,16 +1,17 @@
-"""Questions forwarded to the experts, their replies, relays at most once a minute, privacy."""
+"""Questions forwarded to the experts, their replies, relays at most once a minute, privacy.
+
+Every test runs on both backends (sqlite and PostgreSQL: see `conftest.py`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from bot.store import RELAY_INTERVAL, Store
 from tests.bot.conftest import Clock
+from tests.bot.store.conftest import MakeStore
 
 START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 EXPERTS = "C0EXPERTS"
@@ -22,9 +23,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(clock: Clock) -> Iterator[Store]:
-    with Store(":memory:", clock=clock) as opened:
-        yield opened
+def store(make_store: MakeStore, clock: Clock) -> Store:
+    return make_store(clock=clock)
 
 
 def ask(store: Store, text: str = "do bot turns cost tokens?", user: str = "U0ASKER") -> int:
@@ -112,11 +112,9 @@ class TestClaimForward:
         store.purge(START + dt.timedelta(days=400))
         assert store.claim_forward(question, forwarded_by="U0", experts_channel=EXPERTS) is None
 
-    def test_only_one_of_many_processes_claims(self, tmp_path: Path) -> None:
-        path = tmp_path / "shared.db"
-        with Store(path) as first:
-            question = ask(first)
-        stores = [Store(path) for _ in range(6)]
+    def test_only_one_of_many_processes_claims(self, make_store: MakeStore) -> None:
+        question = ask(make_store())
+        stores = [make_store() for _ in range(6)]
         results: list[bool] = []
         barrier = threading.Barrier(len(stores))
 
@@ -130,8 +128,6 @@ class TestClaimForward:
             thread.start()
         for thread in threads:
             thread.join()
-        for store in stores:
-            store.close()
         assert sorted(results) == [False] * 5 + [True]
 
 

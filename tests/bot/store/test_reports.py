@@ -1,9 +1,8 @@
-"""The curator's reports, computed from a store filled in each test."""
+"""The curator's reports, computed from a store filled in each test (on each backend)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 
@@ -21,6 +20,7 @@ from bot.store.reports import (
 from knowledge.entries import Entry
 from knowledge.loader import KnowledgeBase
 from knowledge.matching import Index
+from tests.bot.store.conftest import MakeStore
 
 MONDAY = dt.datetime(2026, 11, 16, 9, 0, tzinfo=dt.UTC)  # ISO week 2026-W47
 
@@ -41,9 +41,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(clock: Clock) -> Iterator[Store]:
-    with Store(":memory:", clock=clock) as opened:
-        yield opened
+def store(clock: Clock, make_store: MakeStore) -> Store:
+    """On each backend: the reports read the same rows from either."""
+    return make_store(clock=clock)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Build `tokenbot-v1.db`: a database of the first schema version, with a few rows.
 
-Uses only `bot/store/migrations/001_initial.sql`, as the first release shipped it, so that the tests
-can check that the current code upgrades such a file in place. Run from the repository root:
+Uses only `bot/store/migrations/sqlite/001_initial.sql`, as the first release shipped it, so that
+the tests can check that the current code upgrades such a file in place. Run from the
+repository root:
 
     .venv/bin/python tests/bot/store/data/make_v1_db.py
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 HERE = Path(__file__).parent
 TARGET = HERE / "tokenbot-v1.db"
-SCHEMA = HERE.parents[3] / "bot" / "store" / "migrations" / "001_initial.sql"
+SCHEMA = HERE.parents[3] / "bot" / "store" / "migrations" / "sqlite" / "001_initial.sql"
 
 CARD = "Genesys Cloud AI Experience token list rates"
 SOURCE = "https://help.genesys.cloud/articles/genesys-cloud-tokens-model/"
