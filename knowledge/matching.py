@@ -52,12 +52,16 @@ from __future__ import annotations
 import heapq
 import math
 import re
+from array import array
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from rapidfuzz import fuzz, process
 
 from knowledge.classifier import (
+    SCOPE_INSIDE,
     Analysed,
     Neighbours,
     Prototypes,
@@ -65,6 +69,7 @@ from knowledge.classifier import (
     analyse,
     build_neighbours,
     build_prototypes,
+    spread,
     train_scope_model,
 )
 from knowledge.entries import Entry
@@ -196,23 +201,24 @@ DEFAULT_TUNING = Tuning()
 
 @dataclass(frozen=True)
 class Index:
-    """Everything the matcher needs, precomputed from the entries once."""
+    """Everything the matcher needs, precomputed from the entries once.
+
+    Kept compact, because at 10,000 entries the (entry, token) pairs number in the millions:
+    positions and values are flat arrays, and identical phrasing lists are shared.
+    """
 
     entry_ids: tuple[str, ...]
     phrasings: tuple[tuple[dict[str, tuple[int, ...]], tuple[float, ...]], ...]
     """Per entry: token -> the entry's phrasings that use it (by number), and each phrasing's
     total token weight."""
-    vocabularies: tuple[frozenset[str], ...]
-    centroids: tuple[dict[str, float], ...]
-    """Per entry: token -> share of the entry's phrasings that use it, times its weight."""
-    centroid_norms: tuple[float, ...]
-    bodies: tuple[frozenset[str], ...]
-    """Per entry: the tokens of its summary and answer."""
+    centroid_norms: array[float]
+    """Per entry: the norm of its centroid (token -> share of its phrasings that use it, times
+    the token's weight)."""
     weights: dict[str, float]
-    postings: dict[str, tuple[tuple[int, ...], tuple[float, ...]]]
+    postings: dict[str, tuple[array[int], array[float]]]
     """Per token: the entries whose phrasings use it, and its centroid value in each."""
-    body_postings: dict[str, tuple[int, ...]]
-    """Per token: the entries whose answer text uses it."""
+    body_postings: dict[str, array[int]]
+    """Per token: the entries whose summary and answer use it."""
     vocabulary: tuple[str, ...]
     prototypes: Prototypes
     scope: ScopeModel
@@ -251,7 +257,7 @@ def build_index(
         [tuple(frozenset(text.concepts) for text in texts) for texts in analysed],
         bodies,
         build_prototypes(analysed),
-        train_scope_model((text for texts in analysed for text in texts), outside),
+        train_scope_model(spread(analysed, SCOPE_INSIDE), outside),
         build_neighbours(outside),
     )
 
@@ -269,51 +275,39 @@ def _index(
     neighbours: Neighbours,
 ) -> Index:
     """The index: its lexical part from tokenised phrasings and answer bodies, and the models."""
-    vocabularies = tuple(frozenset().union(*sets) if sets else frozenset() for sets in phrasings)
-    centroids = tuple(
-        {token: sum(token in s for s in sets) / len(sets) for token in vocabulary}
-        for sets, vocabulary in zip(phrasings, vocabularies, strict=True)
-    )
-    postings: dict[str, set[int]] = {}
+    vocabularies = [frozenset().union(*sets) if sets else frozenset() for sets in phrasings]
+    postings: dict[str, list[int]] = {}
+    body_where: dict[str, list[int]] = {}
     body_df: dict[str, int] = {}
     for position, (vocabulary, body) in enumerate(zip(vocabularies, bodies, strict=True)):
-        for token in vocabulary | body:
-            postings.setdefault(token, set()).add(position)
-        for token in body - vocabulary:
-            body_df[token] = body_df.get(token, 0) + 1
+        for token in sorted(vocabulary):
+            postings.setdefault(token, []).append(position)
+        for token in sorted(body):
+            body_where.setdefault(token, []).append(position)
+            if token not in vocabulary:
+                body_df[token] = body_df.get(token, 0) + 1
     count = len(ids)
-    weights = {}
-    for token, where in postings.items():
-        phrased = sum(token in vocabularies[p] for p in where)
-        weights[token] = math.log(1 + count / (phrased or body_df[token]))
-    weighted = tuple(
-        {token: share * weights[token] for token, share in centroid.items()}
-        for centroid in centroids
-    )
+    weights = {
+        token: math.log(1 + count / (len(postings.get(token, ())) or body_df[token]))
+        for token in sorted(postings.keys() | body_where.keys())
+    }
+    norms = array("d", [0.0] * count)
+    values: dict[str, array[float]] = {token: array("d") for token in postings}
+    for position, sets in enumerate(phrasings):
+        uses = Counter(chain.from_iterable(sets))
+        for token in sorted(uses):
+            value = uses[token] / len(sets) * weights[token]
+            values[token].append(value)
+            norms[position] += value * value
+    shared: dict[tuple[int, ...], tuple[int, ...]] = {}
     return Index(
         entry_ids=tuple(ids),
-        phrasings=tuple(_phrasing_postings(sets, weights) for sets in phrasings),
-        vocabularies=vocabularies,
-        centroids=weighted,
-        centroid_norms=tuple(
-            math.sqrt(sum(value * value for value in centroid.values())) for centroid in weighted
-        ),
-        bodies=tuple(bodies),
+        phrasings=tuple(_phrasing_postings(sets, weights, shared) for sets in phrasings),
+        centroid_norms=array("d", map(math.sqrt, norms)),
         weights=weights,
-        postings={
-            token: (where, tuple(weighted[p][token] for p in where))
-            for token, where in (
-                (token, tuple(sorted(p for p in where if token in vocabularies[p])))
-                for token, where in postings.items()
-            )
-            if where
-        },
-        body_postings={
-            token: tuple(sorted(p for p in where if token in bodies[p]))
-            for token, where in postings.items()
-            if any(token in bodies[p] for p in where)
-        },
-        vocabulary=tuple(sorted(postings)),
+        postings={token: (array("i", where), values[token]) for token, where in postings.items()},
+        body_postings={token: array("i", where) for token, where in body_where.items()},
+        vocabulary=tuple(weights),
         prototypes=prototypes,
         scope=scope,
         neighbours=neighbours,
@@ -321,14 +315,20 @@ def _index(
 
 
 def _phrasing_postings(
-    sets: Sequence[frozenset[str]], weights: dict[str, float]
+    sets: Sequence[frozenset[str]],
+    weights: dict[str, float],
+    shared: dict[tuple[int, ...], tuple[int, ...]],
 ) -> tuple[dict[str, tuple[int, ...]], tuple[float, ...]]:
+    """Token -> the phrasings (by number) that use it; identical lists are stored once."""
     where: dict[str, list[int]] = {}
     for number, tokens in enumerate(sets):
-        for token in tokens:
+        for token in sorted(tokens):
             where.setdefault(token, []).append(number)
     sizes = tuple(sum(weights[token] for token in tokens) for tokens in sets)
-    return {token: tuple(numbers) for token, numbers in where.items()}, sizes
+    return {token: shared.setdefault(tuple(n), tuple(n)) for token, n in where.items()}, sizes
+
+
+_NOWHERE: array[int] = array("i")
 
 
 def is_trap(question: str) -> bool:
@@ -413,9 +413,9 @@ def _signals(index: Index, query: dict[str, float], tuning: Tuning) -> list[tupl
             for position, value in zip(where, values, strict=True):
                 covered[position] += weight
                 dots[position] += weight * value
-        where = index.body_postings.get(token, ())
-        touched.update(where)
-        for position in where:
+        in_answer = index.body_postings.get(token, _NOWHERE)
+        touched.update(in_answer)
+        for position in in_answer:
             in_body[position] += weight
     norms = index.centroid_norms
     if len(touched) > SHORTLIST:
