@@ -24,7 +24,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise, repeat
+from itertools import chain, pairwise, repeat
 from operator import mul
 from typing import TypeVar
 
@@ -84,7 +84,7 @@ def prototype_features(text: Analysed) -> set[str]:
     """Character 4-grams of the space-padded folded text, concepts and concept pairs (`w:`)."""
     padded = f" {text.folded} "
     return {
-        *(padded[i : i + CHAR_SIZE] for i in range(len(padded) - CHAR_SIZE + 1)),
+        *map("".join, zip(*(padded[k:] for k in range(CHAR_SIZE)), strict=False)),
         *(f"w:{token}" for token in (*text.concepts, *_pairs(text.concepts))),
     }
 
@@ -151,18 +151,16 @@ def build_prototypes(phrasings: Sequence[Sequence[Analysed]]) -> Prototypes:
     """
     numbers: dict[str, int] = {}
     spread: list[int] = []
-    counted: list[Counter[int]] = []
+    counted: list[dict[int, int]] = []
     for texts in phrasings:
-        counts: Counter[int] = Counter()
-        for text in texts:
-            for feature in prototype_features(text):
-                number = numbers.get(feature)
-                if number is None:
-                    number = numbers[feature] = len(spread)
-                    spread.append(0)
-                counts[number] += 1
-        for number in counts:
+        counts: dict[int, int] = {}
+        for feature, n in Counter(chain.from_iterable(map(prototype_features, texts))).items():
+            number = numbers.get(feature)
+            if number is None:
+                number = numbers[feature] = len(spread)
+                spread.append(0)
             spread[number] += 1
+            counts[number] = n
         counted.append(counts)
     entries = len(phrasings)
     idf = array("d", (math.log((1 + entries) / (1 + found)) + 1.0 for found in spread))
