@@ -184,19 +184,19 @@ class Tuning:
     body: float = 0.4
     prototype: float = 0.875
     calibration: tuple[float, ...] = (
-        0.905,
-        2.512,
-        0.102,
-        2.581,
-        1.824,
-        2.025,
-        0.754,
-        1.268,
-        -0.248,
-        -1.255,
-        -2.255,
+        0.874,
+        2.761,
+        0.034,
+        2.811,
+        1.834,
+        2.238,
+        0.672,
+        1.384,
+        -0.254,
+        -1.581,
+        -2.275,
     )
-    bias: float = -2.466
+    bias: float = -2.45
     # tuned: end
     answer: float = ANSWER_CUTOFF
     suggest: float = SUGGEST_CUTOFF
