@@ -7,7 +7,7 @@ out-of-scope model trained on the phrasings and the curated out-of-scope questio
 the process grew while building it and answering every question (resident set size, so the
 matcher's caches count), the memory the index itself holds (tracemalloc, a second build; only
 up to `TRACE_LIMIT` entries, as tracing makes a build several times slower), and the median
-and p99 time per question.
+and p99 time per question, and the process's peak RSS (each size runs in a process of its own).
 
 Synthetic entries copy the shape of the shipped ones (same number of phrasings, same common
 words such as "token", "cost", "per user") and add a few invented topic words of their own,
@@ -23,6 +23,8 @@ import gc
 import random
 import resource
 import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
 from pathlib import Path
@@ -133,19 +135,22 @@ def main() -> None:
     parser.add_argument(
         "--sizes", default="0,1000", help="knowledge-base sizes, comma-separated (0: as shipped)"
     )
+    parser.add_argument("--row", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    sizes = [int(part) for part in args.sizes.split(",")]
+    if len(sizes) > 1:
+        # One process per size, so that each RSS figure starts from the same clean process.
+        print_header(args.repeat)
+        for size in sizes:
+            command = [sys.executable, __file__, "--sizes", str(size), "--repeat", str(args.repeat)]
+            subprocess.run([*command, "--row"], check=True)
+        return
     kb = loader.load_knowledge_base()
+    if not args.row:
+        print_header(args.repeat)
     shipped = kb.entries
     asked = questions()
-    print(
-        f"{len(asked)} questions x {args.repeat} passes per size; "
-        f"{len(kb.negatives)} out-of-scope questions"
-    )
-    print(
-        f"{'entries':>8} {'phrasings':>10} {'build s':>8} {'RSS +MB':>8} {'index MB':>9} "
-        f"{'median ms':>10} {'p99 ms':>8}"
-    )
-    for size in (int(part) for part in args.sizes.split(",")):
+    for size in sizes:
         entries = list(shipped) + synthetic_entries(shipped, max(0, size - len(shipped)))
         phrasings = sum(len(entry.phrasings) for entry in entries)
         found = measure(entries, kb.negatives, asked, args.repeat)
@@ -154,12 +159,25 @@ def main() -> None:
             if len(entries) <= TRACE_LIMIT
             else f"{'-':>9}"
         )
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
             f"{len(entries):>8} {phrasings:>10} {found['build']:>8.2f} {found['grown']:>8.0f} "
-            f"{held} {found['median'] * 1000:>10.3f} {found['p99'] * 1000:>8.3f}"
+            f"{held} {found['median'] * 1000:>10.3f} {found['p99'] * 1000:>8.3f} {peak:>9.0f}",
+            flush=True,
         )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of this process: {peak:.0f} MB")
+
+
+def print_header(repeat: int) -> None:
+    kb = loader.load_knowledge_base()
+    print(
+        f"{len(questions())} questions x {repeat} passes per size; "
+        f"{len(kb.negatives)} out-of-scope questions; one process per size"
+    )
+    print(
+        f"{'entries':>8} {'phrasings':>10} {'build s':>8} {'RSS +MB':>8} {'index MB':>9} "
+        f"{'median ms':>10} {'p99 ms':>8} {'peak MB':>9}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

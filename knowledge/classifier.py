@@ -8,12 +8,16 @@ scikit-learn was measured and rejected (see the "Matching" section of the README
   ("consumming", "summarised"), plus concept unigrams and bigrams, which carry the domain
   vocabulary ("sta", "cx3", "sta_cx3"). IDF is over entries, so a feature every entry shares
   weighs little.
-* `ScopeModel`: a logistic regression telling token-billing questions (every entry phrasing)
-  from the curated out-of-scope questions (`knowledge/out_of_scope/*.yml`), on words and word
-  pairs as typed (so "how do I enable" and "seat" count) and as concepts. It is what keeps a
-  Genesys how-to or a seat-price question from being answered by an entry sharing a product
-  word.
+* `ScopeModel`: a logistic regression telling token-billing questions (the entries' phrasings,
+  at most `SCOPE_INSIDE` of them, spread over entries) from the curated out-of-scope questions
+  (`knowledge/out_of_scope/*.yml`), on words and word pairs as typed (so "how do I enable" and
+  "seat" count) and as concepts. It is what keeps a Genesys how-to or a seat-price question
+  from being answered by an entry sharing a product word.
 * `Neighbours`: how close a question comes to one curated out-of-scope question.
+
+Prototypes are stored compactly (feature numbers and weights in flat arrays, each feature
+string once), so that a 10,000-entry knowledge base fits in memory; the vectors of recently
+compared entries are kept unpacked for speed (`HOT_PROTOTYPES`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ from operator import mul
 from typing import TypeVar
 
 from knowledge.normalise import concepts, fold
+
+K = TypeVar("K")
+T = TypeVar("T")
 
 CHAR_SIZE = 4
 """Length of the character n-grams taken over the folded text (across word boundaries)."""
@@ -55,9 +62,6 @@ every phrasing of a 10,000-entry knowledge base would only cost build time and m
 
 SCOPE_SEED = 16
 """Seed of the (deterministic) order in which training texts are visited."""
-
-K = TypeVar("K")
-T = TypeVar("T")
 
 SCOPE_SETTLED = 1e-3
 """A training text whose weighted error is below this is skipped (it is already fitted)."""
@@ -149,10 +153,24 @@ def build_prototypes(phrasings: Sequence[Sequence[Analysed]]) -> Prototypes:
     the feature's IDF over entries. (Averaging unit vectors per phrasing instead, or character
     3-5-grams within words, scored lower in cross-validation on the knowledge base.)
     """
-    numbers: dict[str, int] = {}
-    spread: list[int] = []
-    counted: list[dict[int, int]] = []
+    builder = PrototypeBuilder()
     for texts in phrasings:
+        builder.add(texts)
+    return builder.build()
+
+
+class PrototypeBuilder:
+    """Builds `Prototypes` one entry at a time (see `build_prototypes`), holding only each
+    entry's feature counts in flat arrays until every entry is in and the IDF is known."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
+        self._spread: list[int] = []
+        self._counted: list[tuple[array[int], array[int]]] = []
+
+    def add(self, texts: Iterable[Analysed]) -> None:
+        """The next entry's analysed phrasings."""
+        numbers, spread = self._numbers, self._spread
         counts: dict[int, int] = {}
         for feature, n in Counter(chain.from_iterable(map(prototype_features, texts))).items():
             number = numbers.get(feature)
@@ -161,16 +179,20 @@ def build_prototypes(phrasings: Sequence[Sequence[Analysed]]) -> Prototypes:
                 spread.append(0)
             spread[number] += 1
             counts[number] = n
-        counted.append(counts)
-    entries = len(phrasings)
-    idf = array("d", (math.log((1 + entries) / (1 + found)) + 1.0 for found in spread))
-    features = []
-    weights = []
-    for counts in counted:
-        vector = _unit({number: n * idf[number] for number, n in sorted(counts.items())})
-        features.append(array("i", vector.keys()))
-        weights.append(array("d", vector.values()))
-    return Prototypes(numbers, idf, tuple(features), tuple(weights))
+        ordered = sorted(counts)
+        self._counted.append((array("i", ordered), array("i", map(counts.__getitem__, ordered))))
+
+    def build(self) -> Prototypes:
+        entries = len(self._counted)
+        idf = array("d", (math.log((1 + entries) / (1 + found)) + 1.0 for found in self._spread))
+        features = []
+        weights = []
+        for numbers, counts in self._counted:
+            pairs = zip(numbers, counts, strict=True)
+            vector = _unit({number: n * idf[number] for number, n in pairs})
+            features.append(array("i", vector.keys()))
+            weights.append(array("d", vector.values()))
+        return Prototypes(self._numbers, idf, tuple(features), tuple(weights))
 
 
 @dataclass(frozen=True)
