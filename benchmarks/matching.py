@@ -1,10 +1,13 @@
 """Time per question of the matcher, at the shipped size and grown to 1,000 (and 10,000) entries.
 
-Run: .venv/bin/python benchmarks/matching.py [--repeat N] [--sizes 46,1000,10000]
+Run: .venv/bin/python benchmarks/matching.py [--repeat N] [--sizes 0,1000,10000]
 
 For each size it prints the time to build the index (lexical index, entry prototypes, the
-out-of-scope model trained on every phrasing and the curated out-of-scope questions), the
-memory the index holds (tracemalloc, a second build), and the median and p99 time per question.
+out-of-scope model trained on the phrasings and the curated out-of-scope questions), how much
+the process grew while building it and answering every question (resident set size, so the
+matcher's caches count), the memory the index itself holds (tracemalloc, a second build; only
+up to `TRACE_LIMIT` entries, as tracing makes a build several times slower), and the median
+and p99 time per question, and the process's peak RSS (each size runs in a process of its own).
 
 Synthetic entries copy the shape of the shipped ones (same number of phrasings, same common
 words such as "token", "cost", "per user") and add a few invented topic words of their own,
@@ -20,15 +23,20 @@ import gc
 import random
 import resource
 import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 from knowledge import loader
 from knowledge.entries import Entry
 from knowledge.matching import build_index, search
 
 DEV_QUESTIONS = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "dev-questions.yml"
+TRACE_LIMIT = 2_000
+"""Largest knowledge base whose index memory is also measured with tracemalloc."""
 SYLLABLES = "ka lo mi ne ru sa te vi zo qua bel dor fin gar hul jex kor lun mav nix".split()
 
 
@@ -84,13 +92,24 @@ def index_megabytes(entries: list[Entry], negatives: tuple[str, ...]) -> float:
     return held / 1e6
 
 
+def resident_megabytes() -> float:
+    """The process's resident set size now (Linux), or its peak elsewhere."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return pages * resource.getpagesize() / 1e6
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+
+
 def measure(
     entries: list[Entry], negatives: tuple[str, ...], asked: list[str], repeat: int
-) -> tuple[float, float, float]:
+) -> dict[str, Any]:
+    gc.collect()
+    before = resident_megabytes()
     started = time.perf_counter()
     index = build_index(entries, negatives=negatives)
     build_seconds = time.perf_counter() - started
-    for text in asked:  # warm the typo-correction cache, as a running server would be
+    for text in asked:  # warm the caches (typo corrections, prototypes), as a server would be
         search(index, text)
     times = []
     for _ in range(repeat):
@@ -98,9 +117,16 @@ def measure(
             started = time.perf_counter()
             search(index, text)
             times.append(time.perf_counter() - started)
+    grown = resident_megabytes() - before
+    del index
     times.sort()
     p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
-    return build_seconds, statistics.median(times), p99
+    return {
+        "build": build_seconds,
+        "grown": grown,
+        "median": statistics.median(times),
+        "p99": p99,
+    }
 
 
 def main() -> None:
@@ -109,29 +135,49 @@ def main() -> None:
     parser.add_argument(
         "--sizes", default="0,1000", help="knowledge-base sizes, comma-separated (0: as shipped)"
     )
+    parser.add_argument("--row", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    sizes = [int(part) for part in args.sizes.split(",")]
+    if len(sizes) > 1:
+        # One process per size, so that each RSS figure starts from the same clean process.
+        print_header(args.repeat)
+        for size in sizes:
+            command = [sys.executable, __file__, "--sizes", str(size), "--repeat", str(args.repeat)]
+            subprocess.run([*command, "--row"], check=True)
+        return
     kb = loader.load_knowledge_base()
+    if not args.row:
+        print_header(args.repeat)
     shipped = kb.entries
     asked = questions()
-    print(
-        f"{len(asked)} questions x {args.repeat} passes per size; "
-        f"{len(kb.negatives)} out-of-scope questions"
-    )
-    print(
-        f"{'entries':>8} {'phrasings':>10} {'build s':>8} {'index MB':>9} {'median ms':>10} "
-        f"{'p99 ms':>8}"
-    )
-    for size in (int(part) for part in args.sizes.split(",")):
+    for size in sizes:
         entries = list(shipped) + synthetic_entries(shipped, max(0, size - len(shipped)))
         phrasings = sum(len(entry.phrasings) for entry in entries)
-        build, median, p99 = measure(entries, kb.negatives, asked, args.repeat)
-        megabytes = index_megabytes(entries, kb.negatives)
-        print(
-            f"{len(entries):>8} {phrasings:>10} {build:>8.2f} {megabytes:>9.1f} "
-            f"{median * 1000:>10.3f} {p99 * 1000:>8.3f}"
+        found = measure(entries, kb.negatives, asked, args.repeat)
+        held = (
+            f"{index_megabytes(entries, kb.negatives):>9.1f}"
+            if len(entries) <= TRACE_LIMIT
+            else f"{'-':>9}"
         )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of this process: {peak:.0f} MB")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"{len(entries):>8} {phrasings:>10} {found['build']:>8.2f} {found['grown']:>8.0f} "
+            f"{held} {found['median'] * 1000:>10.3f} {found['p99'] * 1000:>8.3f} {peak:>9.0f}",
+            flush=True,
+        )
+
+
+def print_header(repeat: int) -> None:
+    kb = loader.load_knowledge_base()
+    print(
+        f"{len(questions())} questions x {repeat} passes per size; "
+        f"{len(kb.negatives)} out-of-scope questions; one process per size"
+    )
+    print(
+        f"{'entries':>8} {'phrasings':>10} {'build s':>8} {'RSS +MB':>8} {'index MB':>9} "
+        f"{'median ms':>10} {'p99 ms':>8} {'peak MB':>9}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

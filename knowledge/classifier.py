@@ -8,28 +8,43 @@ scikit-learn was measured and rejected (see the "Matching" section of the README
   ("consumming", "summarised"), plus concept unigrams and bigrams, which carry the domain
   vocabulary ("sta", "cx3", "sta_cx3"). IDF is over entries, so a feature every entry shares
   weighs little.
-* `ScopeModel`: a logistic regression telling token-billing questions (every entry phrasing)
-  from the curated out-of-scope questions (`knowledge/out_of_scope/*.yml`), on words and word
-  pairs as typed (so "how do I enable" and "seat" count) and as concepts. It is what keeps a
-  Genesys how-to or a seat-price question from being answered by an entry sharing a product
-  word.
+* `ScopeModel`: a logistic regression telling token-billing questions (the entries' phrasings,
+  at most `SCOPE_INSIDE` of them, spread over entries) from the curated out-of-scope questions
+  (`knowledge/out_of_scope/*.yml`), on words and word pairs as typed (so "how do I enable" and
+  "seat" count) and as concepts. It is what keeps a Genesys how-to or a seat-price question
+  from being answered by an entry sharing a product word.
 * `Neighbours`: how close a question comes to one curated out-of-scope question.
+
+Prototypes are stored compactly (feature numbers and weights in flat arrays, each feature
+string once), so that a 10,000-entry knowledge base fits in memory; the vectors of recently
+compared entries are kept unpacked for speed (`HOT_PROTOTYPES`).
 """
 
 from __future__ import annotations
 
 import math
 import random
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain, pairwise, repeat
 from operator import mul
+from typing import TypeVar
 
 from knowledge.normalise import concepts, fold
 
+K = TypeVar("K")
+T = TypeVar("T")
+
 CHAR_SIZE = 4
 """Length of the character n-grams taken over the folded text (across word boundaries)."""
+
+HOT_PROTOTYPES = 1_024
+"""Entry vectors kept unpacked as dictionaries for fast comparison, least recently compared
+dropped first: all of them up to a thousand entries, a bounded working set (about 60 MB) for a
+larger knowledge base. (Pruning each vector to its 250-400 heaviest features instead cost
+0.6-0.7 points of cross-validated top-1 accuracy.)"""
 
 SCOPE_EPOCHS = 5
 """Passes of stochastic gradient descent over the training texts of the out-of-scope model."""
@@ -39,6 +54,11 @@ SCOPE_RATE = 2.0
 
 SCOPE_L2 = 1e-5
 """L2 penalty of the out-of-scope model (per training text)."""
+
+SCOPE_INSIDE = 6_000
+"""In-scope texts the out-of-scope model learns from at most, taken evenly across entries
+(`spread`). It tells token-billing wording from the rest, which a few thousand examples teach;
+every phrasing of a 10,000-entry knowledge base would only cost build time and memory."""
 
 SCOPE_SEED = 16
 """Seed of the (deterministic) order in which training texts are visited."""
@@ -68,7 +88,7 @@ def prototype_features(text: Analysed) -> set[str]:
     """Character 4-grams of the space-padded folded text, concepts and concept pairs (`w:`)."""
     padded = f" {text.folded} "
     return {
-        *(padded[i : i + CHAR_SIZE] for i in range(len(padded) - CHAR_SIZE + 1)),
+        *map("".join, zip(*(padded[k:] for k in range(CHAR_SIZE)), strict=False)),
         *(f"w:{token}" for token in (*text.concepts, *_pairs(text.concepts))),
     }
 
@@ -83,27 +103,46 @@ def scope_features(text: Analysed) -> set[str]:
     }
 
 
-def _unit(vector: dict[str, float]) -> dict[str, float]:
+def _unit(vector: dict[K, float]) -> dict[K, float]:
     norm = math.sqrt(sum(value * value for value in vector.values()))
     return {key: value / norm for key, value in vector.items()} if norm else {}
 
 
 @dataclass(frozen=True)
 class Prototypes:
-    """One unit TF-IDF vector per entry; `similarity` is the cosine with a question's vector."""
+    """One unit TF-IDF vector per entry; `similarity` is the cosine with a question's vector.
 
-    idf: dict[str, float]
-    vectors: tuple[dict[str, float], ...]
+    Stored compactly, because a knowledge base of 10,000 entries has millions of (entry,
+    feature) pairs: every feature string is kept once (`numbers`), and each entry's vector is
+    two flat arrays, feature numbers and weights, instead of a dictionary of boxed floats.
+    """
 
-    def vector(self, text: Analysed) -> dict[str, float]:
+    numbers: dict[str, int]
+    """Feature -> its number (its position in `idf`)."""
+    idf: array[float]
+    features: tuple[array[int], ...]
+    """Per entry: the numbers of the features its vector has."""
+    weights: tuple[array[float], ...]
+    """Per entry: the unit vector's value for each of those features."""
+
+    def vector(self, text: Analysed) -> dict[int, float]:
         """A question's unit TF-IDF vector (binary features; features no entry has are out)."""
-        idf = self.idf
-        return _unit(
-            {feature: idf[feature] for feature in prototype_features(text) if feature in idf}
-        )
+        numbers, idf = self.numbers, self.idf
+        found = {numbers[f] for f in prototype_features(text) if f in numbers}
+        return _unit({number: idf[number] for number in found})
 
-    def similarity(self, question: dict[str, float], position: int) -> float:
-        found = map(self.vectors[position].get, question.keys(), repeat(0.0))
+    _hot: dict[int, dict[int, float]] = field(default_factory=dict, compare=False, repr=False)
+    """The vectors of recently compared entries as dictionaries (at most `HOT_PROTOTYPES`)."""
+
+    def similarity(self, question: dict[int, float], position: int) -> float:
+        hot = self._hot
+        vector = hot.pop(position, None)
+        if vector is None:
+            vector = dict(zip(self.features[position], self.weights[position], strict=True))
+            if len(hot) >= HOT_PROTOTYPES:
+                del hot[next(iter(hot))]  # the least recently compared
+        hot[position] = vector
+        found = map(vector.get, question.keys(), repeat(0.0))
         return float(sum(map(mul, question.values(), found)))
 
 
@@ -114,19 +153,46 @@ def build_prototypes(phrasings: Sequence[Sequence[Analysed]]) -> Prototypes:
     the feature's IDF over entries. (Averaging unit vectors per phrasing instead, or character
     3-5-grams within words, scored lower in cross-validation on the knowledge base.)
     """
-    counted = [Counter(chain.from_iterable(map(prototype_features, texts))) for texts in phrasings]
-    spread: Counter[str] = Counter(chain.from_iterable(counted))
-    entries = len(phrasings)
-    idf = {
-        feature: math.log((1 + entries) / (1 + found)) + 1.0 for feature, found in spread.items()
-    }
-    return Prototypes(
-        idf=idf,
-        vectors=tuple(
-            _unit({feature: n * idf[feature] for feature, n in counts.items()})
-            for counts in counted
-        ),
-    )
+    builder = PrototypeBuilder()
+    for texts in phrasings:
+        builder.add(texts)
+    return builder.build()
+
+
+class PrototypeBuilder:
+    """Builds `Prototypes` one entry at a time (see `build_prototypes`), holding only each
+    entry's feature counts in flat arrays until every entry is in and the IDF is known."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
+        self._spread: list[int] = []
+        self._counted: list[tuple[array[int], array[int]]] = []
+
+    def add(self, texts: Iterable[Analysed]) -> None:
+        """The next entry's analysed phrasings."""
+        numbers, spread = self._numbers, self._spread
+        counts: dict[int, int] = {}
+        for feature, n in Counter(chain.from_iterable(map(prototype_features, texts))).items():
+            number = numbers.get(feature)
+            if number is None:
+                number = numbers[feature] = len(spread)
+                spread.append(0)
+            spread[number] += 1
+            counts[number] = n
+        ordered = sorted(counts)
+        self._counted.append((array("i", ordered), array("i", map(counts.__getitem__, ordered))))
+
+    def build(self) -> Prototypes:
+        entries = len(self._counted)
+        idf = array("d", (math.log((1 + entries) / (1 + found)) + 1.0 for found in self._spread))
+        features = []
+        weights = []
+        for numbers, counts in self._counted:
+            pairs = zip(numbers, counts, strict=True)
+            vector = _unit({number: n * idf[number] for number, n in pairs})
+            features.append(array("i", vector.keys()))
+            weights.append(array("d", vector.values()))
+        return Prototypes(self._numbers, idf, tuple(features), tuple(weights))
 
 
 @dataclass(frozen=True)
@@ -143,6 +209,24 @@ class ScopeModel:
         value = 1.0 / math.sqrt(len(features))
         weights = self.weights
         return self.bias + value * sum(weights.get(feature, 0.0) for feature in features)
+
+
+def spread(groups: Sequence[Sequence[T]], limit: int) -> list[T]:
+    """Every item in group order if there are at most `limit`; else `limit` of them, taken
+    round-robin (the first of each group, then the second of each...), so that every group is
+    represented however many there are."""
+    if sum(map(len, groups)) <= limit:
+        return [item for group in groups for item in group]
+    taken: list[T] = []
+    depth = 0
+    while len(taken) < limit and any(depth < len(group) for group in groups):
+        for group in groups:
+            if depth < len(group):
+                taken.append(group[depth])
+                if len(taken) == limit:
+                    break
+        depth += 1
+    return taken
 
 
 def train_scope_model(

@@ -28,7 +28,7 @@ from knowledge.matching import (
     rank,
     search,
 )
-from knowledge.normalise import tokenize
+from knowledge.normalise import tokenize, views
 
 
 class Verdict(StrEnum):
@@ -144,6 +144,14 @@ class HeldOut:
     evidence: Evidence
     ambiguous: bool = False
     """The phrasing reads like another entry's (`AMBIGUOUS`): not a calibration example."""
+    views: tuple[Evidence, ...] = ()
+    """The evidence of each text a message is matched on (`normalise.views`), when the text is
+    a post of several sentences; empty when it is matched as typed (`evidence` alone)."""
+
+    @property
+    def verdict_evidence(self) -> tuple[Evidence, ...]:
+        """What the verdict is reached on: the views of a long post, or the text as typed."""
+        return self.views or (self.evidence,)
 
 
 def paraphrase_groups(texts: Sequence[str], overlap: float = GROUP_OVERLAP) -> list[list[int]]:
@@ -232,7 +240,9 @@ def cross_validate(
         index = build_index(entries, exclude=[text for _, text in out], negatives=negatives)
         for expect, text in out:
             evidence = gather(index, text, tuning)
-            held.append(HeldOut(expect, text, fold, evidence, text in ambiguous))
+            texts = views(text)
+            several = tuple(gather(index, view, tuning) for view in texts) if len(texts) > 1 else ()
+            held.append(HeldOut(expect, text, fold, evidence, text in ambiguous, several))
     return held
 
 

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from itertools import chain
+
+CONCEPT_CACHE = 65_536
+"""Words whose concept tokens are remembered (a knowledge base and its questions reuse words)."""
 
 # Slack control sequences: <@U123>, <@U123|name>, <#C123|general>, <!here>, <!subteam^S1|x>.
 _SLACK_MENTION = re.compile(r"<[@#!][^<>]*>")
@@ -436,18 +441,21 @@ def fold(text: str) -> str:
     )
 
 
+@lru_cache(maxsize=CONCEPT_CACHE)
+def _concept(word: str) -> tuple[str, ...]:
+    """The concept tokens one folded word stands for (none for a stop word)."""
+    if word in STOPWORDS:
+        return ()
+    concept = WORDS.get(word)
+    if concept is None:
+        concept = stem(word)
+        concept = WORDS.get(concept, concept)
+    return tuple(concept.split())
+
+
 def concepts(folded: str) -> list[str]:
     """Concept tokens of already folded text (see `fold`): stop words out, words mapped."""
-    tokens: list[str] = []
-    for word in folded.split():
-        if word in STOPWORDS:
-            continue
-        concept = WORDS.get(word)
-        if concept is None:
-            concept = stem(word)
-            concept = WORDS.get(concept, concept)
-        tokens.extend(concept.split())
-    return tokens
+    return list(chain.from_iterable(map(_concept, folded.split())))
 
 
 def tokenize(text: str) -> list[str]:

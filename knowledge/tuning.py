@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from knowledge.evaluation import HeldOut
-from knowledge.matching import FEATURES, Match, Tuning, decide, features, rank
+from knowledge.matching import FEATURES, Match, Tuning, choose, features, rank
 
 RANK_WEIGHTS = ("phrasing", "centroid", "cover", "body", "prototype")
 """The `Tuning` fields `fit_rank` adjusts."""
@@ -154,5 +154,5 @@ def nested_matches(
         fitted = fit_calibration([h for h in held if h.fold != fold], entry_ids, tuning)
         for position, item in enumerate(held):
             if item.fold == fold:
-                matches[position] = decide(entry_ids, item.evidence, fitted, exact=False)
+                matches[position] = choose(entry_ids, item.verdict_evidence, fitted, exact=False)
     return [matches[position] for position in range(len(held))]

@@ -11,6 +11,7 @@ from knowledge.evaluation import (
     paraphrase_groups,
 )
 from knowledge.matching import decide
+from knowledge.normalise import views
 from knowledge.tuning import fit_logistic
 from tests.conftest import make_entry
 
@@ -78,3 +79,20 @@ class TestLogistic:
         boundary = -bias / weights[0]
         assert weights[0] > 0
         assert math.isclose(boundary, 0.35, abs_tol=0.1)
+
+
+class TestLongPostsInCrossValidation:
+    def test_a_held_out_post_is_judged_view_by_view(self) -> None:
+        """A curated post of several sentences is matched as a message is: on its views."""
+        post = "Hi all. We have a quiet month coming up. Do unused tokens roll over?"
+        entries = [
+            ENTRIES[0].model_copy(update={"alt_questions": [*ENTRIES[0].alt_questions, post]}),
+            ENTRIES[1],
+        ]
+        held = cross_validate(entries, NEGATIVES, folds=3)
+        long = [h for h in held if h.text == post]
+        short = [h for h in held if h.text != post]
+        assert len(long) == 1
+        assert [e.text for e in long[0].views] == views(post)
+        assert long[0].verdict_evidence == long[0].views
+        assert all(h.views == () and h.verdict_evidence == (h.evidence,) for h in short)

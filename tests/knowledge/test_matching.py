@@ -6,7 +6,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge.matching import ANSWER_CUTOFF, SUGGEST_CUTOFF, build_index, is_trap, search
+from knowledge import loader
+from knowledge.matching import (
+    ANSWER_CUTOFF,
+    FEATURES,
+    MAX_SUGGESTIONS,
+    SUGGEST_CUTOFF,
+    Candidate,
+    Evidence,
+    Signals,
+    Tuning,
+    build_index,
+    choose,
+    gather,
+    is_trap,
+    search,
+)
 from knowledge.normalise import sentences, tokenize, views
 from tests.conftest import make_entry
 
@@ -37,6 +52,12 @@ ENTRIES = [
     ),
 ]
 INDEX = build_index(ENTRIES)
+KB = loader.load_knowledge_base()
+SHIPPED = build_index(KB.entries, negatives=KB.negatives)
+WORDS = (
+    "hi all we are on cx 3 cx2 copilot tokens sta speech analytics voice bot minutes per month "
+    "how many what is does it cost billed charged thanks summaries queue agents named concurrent"
+).split()
 
 
 class TestCutoffs:
@@ -175,3 +196,92 @@ class TestViews:
             ("We read 0.5 tokens.", False),
             ("Is it per VA interaction?", True),
         ]
+
+
+def _candidate(position: int, strength: float) -> Candidate:
+    """A candidate whose every signal, and so whose rank score, is `strength`."""
+    signals = Signals(phrasing=strength, centroid=strength, cover=strength, body=strength)
+    return Candidate(position, signals, prototype=strength)
+
+
+def _evidence(text: str, *strengths: tuple[int, float]) -> Evidence:
+    return Evidence(
+        text=text,
+        candidates=tuple(_candidate(position, strength) for position, strength in strengths),
+        out_of_scope=-5.0,
+        neighbour=0.0,
+    )
+
+
+# Confidence rises steeply with the rank score alone: 0.8 -> answered, 0.45 -> "did you mean".
+STEEP = Tuning(calibration=(20.0,) + (0.0,) * (len(FEATURES) - 1), bias=-11.0)
+IDS = ("alpha", "beta", "gamma", "delta")
+
+
+class TestLongPosts:
+    """A long post is decided on its whole text; a sentence alone must agree with it."""
+
+    def test_the_whole_post_decides_when_it_can_be_answered(self) -> None:
+        whole = _evidence("We are on CX 3. Are there still STA tokens?", (0, 0.8), (1, 0.3))
+        sentence = _evidence("Are there still STA tokens?", (1, 0.95), (0, 0.5))
+        match = choose(IDS, [whole, sentence], STEEP)
+        assert match.entry_id == "alpha"
+
+    def test_a_sentence_answers_only_with_an_entry_the_whole_post_ranks_high(self) -> None:
+        whole = _evidence("context. question?", (0, 0.45), (1, 0.4), (2, 0.3), (3, 0.1))
+        agreeing = _evidence("question?", (1, 0.9))
+        assert choose(IDS, [whole, agreeing], STEEP).entry_id == "beta"
+        stranger = _evidence("question?", (3, 0.9))
+        match = choose(IDS, [whole, stranger], STEEP)
+        assert match.entry_id is None
+        assert [s.entry_id for s in match.suggestions][:1] == ["delta"]
+
+    @pytest.mark.parametrize(
+        ("post", "expected"),
+        [
+            (
+                "We are on CX 3 and finance keeps asking me about speech analytics. Are there "
+                "still STA tokens to pay?",
+                "sta-cx3-included",
+            ),
+            (
+                "Hi, the customer plans to translate their French chats into English for the QA "
+                "team, roughly 3,000 chats a month. Token cost?",
+                "ai-translate-rate",
+            ),
+        ],
+    )
+    def test_a_short_question_after_context_is_answered_with_its_context(
+        self, post: str, expected: str
+    ) -> None:
+        """'Token cost?' alone reads like the overage price; after its context it is not."""
+        match = search(SHIPPED, post)
+        assert match.entry_id == expected
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        st.lists(
+            st.lists(st.sampled_from(WORDS), min_size=1, max_size=12).map(" ".join),
+            min_size=2,
+            max_size=6,
+        ),
+        st.lists(st.sampled_from([". ", "? ", "! ", "\n"]), min_size=6, max_size=6),
+    )
+    def test_any_post_of_several_sentences_gets_a_verdict(
+        self, sentences: list[str], ends: list[str]
+    ) -> None:
+        post = "".join(s + end for s, end in zip(sentences, ends, strict=False))
+        match = search(SHIPPED, post)
+        assert 0.0 <= match.score <= 1.0
+        assert match.entry_id is None or match.entry_id in SHIPPED.entry_ids
+        assert len(match.suggestions) <= MAX_SUGGESTIONS
+        assert match == search(SHIPPED, post)
+
+
+class TestUnknownWords:
+    def test_words_the_knowledge_base_does_not_know_lower_the_confidence(self) -> None:
+        known = search(INDEX, "copilot tokens per agent")
+        padded = search(INDEX, "copilot tokens per agent zorblax frobnicator quuxified")
+        assert padded.score < known.score
+        assert gather(INDEX, "zorblax frobnicator tokens").unknown > 0
+        assert gather(INDEX, "copilot tokens per agent").unknown == 0
