@@ -19,8 +19,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from bot.cli.stored import existing_store
 from bot.errors import SettingsError, SlackError, UsageError
 from bot.settings import Settings
@@ -317,6 +315,8 @@ _REFUSALS = {
 
 def post_message(settings: Settings, channel: str, text: str) -> None:
     """`chat.postMessage` with the bot token; `SlackError` saying why it was not posted."""
+    import requests  # only `kb due --post` needs it: kept out of every CLI start-up
+
     url = (settings.slack_api_url or SLACK_API_URL) + "chat.postMessage"
     try:
         response = requests.post(

@@ -16,10 +16,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import requests
 from pydantic import BaseModel, ValidationError
+
+if TYPE_CHECKING:
+    import requests
 
 from bot.genesys.client import (
     GenesysClient,
@@ -27,6 +29,7 @@ from bot.genesys.client import (
     Progress,
     Sleep,
     UnexpectedResponseError,
+    new_session,
 )
 from bot.genesys.orgs import Org
 from calculators.audit import (
@@ -134,7 +137,7 @@ def audit_org(
     client = GenesysClient(
         hosts=org.hosts,
         credentials=org.credentials(env),
-        session=session or requests.Session(),
+        session=session or new_session(),
         sleep=sleep,
         progress=report,
     )

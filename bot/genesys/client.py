@@ -23,13 +23,15 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
 from pydantic import SecretStr
 
 from bot.errors import BotError
+
+if TYPE_CHECKING:  # `requests` is imported when a call is made: not by every CLI start-up
+    import requests
 
 logger = logging.getLogger(__name__)
 
@@ -152,13 +154,20 @@ def _no_progress(message: str) -> None:
     """Progress reports go nowhere unless a caller asks for them."""
 
 
+def new_session() -> requests.Session:
+    """A `requests` session (imported here, so that loading this module stays cheap)."""
+    import requests
+
+    return requests.Session()
+
+
 @dataclass
 class GenesysClient:
     """Read-only Platform API calls for one org (one OAuth client, one region)."""
 
     hosts: Hosts
     credentials: Credentials = field(repr=False)
-    session: requests.Session = field(default_factory=requests.Session, repr=False)
+    session: requests.Session = field(default_factory=lambda: new_session(), repr=False)
     sleep: Sleep = field(default=time.sleep, repr=False)
     progress: Progress = field(default=_no_progress, repr=False)
     max_retries: int = MAX_RETRIES
@@ -295,6 +304,8 @@ class GenesysClient:
         After the last retry a 429 raises `RateLimitedError`, a dropped connection
         `NetworkError`, and a 5xx answer is returned for `_checked` to report.
         """
+        import requests
+
         host = _host(url)
         for attempt in range(self.max_retries + 1):
             last = attempt == self.max_retries
