@@ -167,7 +167,7 @@ class GenesysClient:
 
     hosts: Hosts
     credentials: Credentials = field(repr=False)
-    session: requests.Session = field(default_factory=lambda: new_session(), repr=False)
+    session: requests.Session = field(default_factory=new_session, repr=False)
     sleep: Sleep = field(default=time.sleep, repr=False)
     progress: Progress = field(default=_no_progress, repr=False)
     max_retries: int = MAX_RETRIES
