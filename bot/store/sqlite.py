@@ -171,16 +171,28 @@ class SqliteStore(Store):
         with self._lock:
             return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
 
+    def _schema(self) -> tuple[int, frozenset[str]]:
+        """The schema version and the tables, read in one transaction (one snapshot).
+
+        Read apart, another server's migration could commit between the two reads: version 0
+        beside a full set of tables, which looks like another application's file.
+        """
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+                return version, _table_names(self._conn)
+            finally:
+                self._conn.rollback()
+
     def _check_version(self) -> None:
-        current = self.version
+        current, found = self._schema()
         latest = len(migrations())
         if current > latest:
             raise StorageError(
                 f"the database {self.path} has schema version {current}, newer than this "
                 f"tokenbot knows ({latest}): upgrade tokenbot, or point TOKENBOT_DB elsewhere"
             )
-        with self._lock:
-            found = _table_names(self._conn)
         expected = tables_at(current)
         if found - expected:
             raise StorageError(

@@ -17,6 +17,7 @@ import pytest
 
 from bot.errors import StorageBusyError, StorageError
 from bot.store import SqliteStore
+from bot.store import sqlite as sqlite_module
 from bot.store.base import statements
 from bot.store.snapshots import EstimateSnapshot
 from bot.store.sqlite import migrations
@@ -197,6 +198,41 @@ class TestConcurrentStartUp:
         threading.Timer(0.3, lambda: (other.execute("COMMIT"), other.close())).start()
         with SqliteStore(db) as store:
             assert store.version == len(migrations())
+
+    def test_a_migration_committed_while_the_schema_is_read_is_not_another_apps_file(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The version and the tables are one snapshot: never version 0 beside every table.
+
+        Here the other server's migration tries to commit between the two reads (CI saw this
+        race between two `tokenbot serve` processes on one new file).
+        """
+        db = tmp_path / "fresh.db"
+        real_table_names = sqlite_module._table_names
+        raced: list[threading.Thread] = []
+
+        def migrate_elsewhere() -> None:
+            other = sqlite3.connect(db, isolation_level=None, timeout=10)
+            other.execute("BEGIN IMMEDIATE")
+            for version, script in migrations():
+                for statement in statements(script):
+                    other.execute(statement)
+                other.execute(f"PRAGMA user_version = {version}")
+            other.execute("COMMIT")
+            other.close()
+
+        def tables_after_a_race(conn: sqlite3.Connection) -> frozenset[str]:
+            if not raced:
+                raced.append(threading.Thread(target=migrate_elsewhere))
+                raced[0].start()
+                raced[0].join(timeout=0.5)  # done at once unless our read holds the file
+            return real_table_names(conn)
+
+        monkeypatch.setattr(sqlite_module, "_table_names", tables_after_a_race)
+        with SqliteStore(db) as store:
+            assert store.version == len(migrations())
+        raced[0].join()
+        assert not raced[0].is_alive()
 
 
 def _dump(path: Path) -> list[str]:
