@@ -171,6 +171,48 @@ def statements(script: str) -> list[str]:
     return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]
 
 
+def check_schema(
+    path: str,
+    current: int,
+    latest: int,
+    found: frozenset[str],
+    expected: frozenset[str],
+    *,
+    foreign: str,
+    elsewhere: str,
+) -> None:
+    """`StorageError` unless a database at schema `current` holds exactly the `expected` tables.
+
+    A newer schema, another application's tables or a missing table is refused before anything
+    is written. `foreign` says what to do about another application's database, `elsewhere`
+    names the backend's other place ("another file", "another database").
+    """
+    if current > latest:
+        raise StorageError(
+            f"the database {path} has schema version {current}, newer than this "
+            f"tokenbot knows ({latest}): upgrade tokenbot, or point TOKENBOT_DB elsewhere"
+        )
+    if found - expected:
+        raise StorageError(
+            f"the database {path} is not a tokenbot database (it has tables "
+            f"tokenbot does not know: {', '.join(sorted(found - expected))}); it was left "
+            f"untouched: {foreign}"
+        )
+    if expected - found:
+        raise StorageError(
+            f"the database {path} is damaged: schema version {current} lacks the "
+            f"tables {', '.join(sorted(expected - found))}; it was left untouched: restore "
+            f"it from a backup or point TOKENBOT_DB at {elsewhere}"
+        )
+
+
+FORWARDS_QUERY = (
+    "SELECT f.*, q.text AS question, q.entry_id, q.score, q.user_id AS asker_id, "
+    "q.channel_id, q.thread_ts FROM forwards f JOIN questions q ON q.id = f.question_id"
+)
+"""A forwarded question with its question's columns; each backend adds its WHERE clause."""
+
+
 def refuse_if_held(path: str, held: Mapping[str, int]) -> None:
     """`StorageError` unless every table is empty: a copy never mixes with existing rows."""
     full = {table: count for table, count in held.items() if count}

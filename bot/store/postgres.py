@@ -43,6 +43,7 @@ from bot.store.base import (
     EVENT_CLAIM_TIMEOUT,
     EVENT_RETENTION,
     FORWARD_CLAIM_TIMEOUT,
+    FORWARDS_QUERY,
     KEYS,
     REFERENCE_ATTEMPTS,
     RELAY_INTERVAL,
@@ -61,6 +62,7 @@ from bot.store.base import (
     StoredQuestion,
     StoredReply,
     StoredVote,
+    check_schema,
     migrations,
     random_reference,
     refuse_if_held,
@@ -235,27 +237,16 @@ class PostgresStore(Store):
         return detail if failure is None else f"{failure.message} ({detail})"
 
     def _check_schema(self, conn: psycopg.Connection[DictRow], current: int) -> None:
-        latest = len(migrations(DIALECT))
-        if current > latest:
-            raise StorageError(
-                f"the database {self.path} has schema version {current}, newer than this "
-                f"tokenbot knows ({latest}): upgrade tokenbot, or point TOKENBOT_DB elsewhere"
-            )
-        found = _table_names(conn)
-        expected = tables_at(current)
-        if found - expected:
-            raise StorageError(
-                f"the database {self.path} is not a tokenbot database (it has tables "
-                f"tokenbot does not know: {', '.join(sorted(found - expected))}); it was left "
-                "untouched: give tokenbot a database of its own (or a schema of its own: "
-                "?options=-csearch_path%3Dtokenbot)"
-            )
-        if expected - found:
-            raise StorageError(
-                f"the database {self.path} is damaged: schema version {current} lacks the "
-                f"tables {', '.join(sorted(expected - found))}; it was left untouched: restore "
-                "it from a backup or point TOKENBOT_DB at another database"
-            )
+        check_schema(
+            self.path,
+            current,
+            len(migrations(DIALECT)),
+            _table_names(conn),
+            tables_at(current),
+            foreign="give tokenbot a database of its own (or a schema of its own: "
+            "?options=-csearch_path%3Dtokenbot)",
+            elsewhere="another database",
+        )
 
     def check_integrity(self) -> None:
         """Every table of the schema can be read (PostgreSQL checks its own pages)."""
@@ -620,7 +611,9 @@ class PostgresStore(Store):
                         now - FORWARD_CLAIM_TIMEOUT,
                     ),
                 ).rowcount
-            row = conn.execute(_FORWARDS + " WHERE f.question_id = %s", (question_id,)).fetchone()
+            row = conn.execute(
+                FORWARDS_QUERY + " WHERE f.question_id = %s", (question_id,)
+            ).fetchone()
         assert row is not None
         return ForwardClaim(_forward(row), claimed=claimed == 1)
 
@@ -636,13 +629,13 @@ class PostgresStore(Store):
 
     def get_forward(self, forward_id: int) -> StoredForward | None:
         with self._read() as conn:
-            row = conn.execute(_FORWARDS + " WHERE f.id = %s", (forward_id,)).fetchone()
+            row = conn.execute(FORWARDS_QUERY + " WHERE f.id = %s", (forward_id,)).fetchone()
             return None if row is None else _with_replies(conn, _forward(row))
 
     def forward_in_thread(self, experts_channel: str, thread_ts: str) -> StoredForward | None:
         with self._read() as conn:
             row = conn.execute(
-                _FORWARDS + " WHERE f.experts_channel = %s AND f.experts_ts = %s",
+                FORWARDS_QUERY + " WHERE f.experts_channel = %s AND f.experts_ts = %s",
                 (experts_channel, thread_ts),
             ).fetchone()
         return None if row is None else _forward(row)
@@ -713,7 +706,7 @@ class PostgresStore(Store):
         low, high = _period(since, until)
         with self._read() as conn:
             rows = conn.execute(
-                _FORWARDS + " WHERE f.experts_ts IS NOT NULL "
+                FORWARDS_QUERY + " WHERE f.experts_ts IS NOT NULL "
                 "AND f.created_at >= %s::timestamptz AND f.created_at < %s::timestamptz "
                 "ORDER BY f.id",
                 (low, high),
@@ -907,12 +900,6 @@ def _estimate(row: DictRow) -> StoredEstimate:
         card=row["card"],
         created_at=_utc(row["created_at"]),
     )
-
-
-_FORWARDS = (
-    "SELECT f.*, q.text AS question, q.entry_id, q.score, q.user_id AS asker_id, "
-    "q.channel_id, q.thread_ts FROM forwards f JOIN questions q ON q.id = f.question_id"
-)
 
 
 def _forward(row: DictRow) -> StoredForward:

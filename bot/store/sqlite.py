@@ -39,6 +39,7 @@ from bot.store.base import (
     EVENT_RETENTION,
     FLAGS,
     FORWARD_CLAIM_TIMEOUT,
+    FORWARDS_QUERY,
     KEYS,
     REFERENCE_ATTEMPTS,
     RELAY_INTERVAL,
@@ -58,6 +59,7 @@ from bot.store.base import (
     StoredQuestion,
     StoredReply,
     StoredVote,
+    check_schema,
     random_reference,
     refuse_if_held,
     statements,
@@ -187,25 +189,15 @@ class SqliteStore(Store):
 
     def _check_version(self) -> None:
         current, found = self._schema()
-        latest = len(migrations())
-        if current > latest:
-            raise StorageError(
-                f"the database {self.path} has schema version {current}, newer than this "
-                f"tokenbot knows ({latest}): upgrade tokenbot, or point TOKENBOT_DB elsewhere"
-            )
-        expected = tables_at(current)
-        if found - expected:
-            raise StorageError(
-                f"the database {self.path} is not a tokenbot database (it has tables "
-                f"tokenbot does not know: {', '.join(sorted(found - expected))}); it was left "
-                "untouched: point TOKENBOT_DB at another file"
-            )
-        if expected - found:
-            raise StorageError(
-                f"the database {self.path} is damaged: schema version {current} lacks the "
-                f"tables {', '.join(sorted(expected - found))}; it was left untouched: restore "
-                "it from a backup or point TOKENBOT_DB at another file"
-            )
+        check_schema(
+            self.path,
+            current,
+            len(migrations()),
+            found,
+            tables_at(current),
+            foreign="point TOKENBOT_DB at another file",
+            elsewhere="another file",
+        )
 
     def check_integrity(self) -> None:
         """Read every page (`PRAGMA quick_check`); `StorageError` naming the file if damaged.
@@ -658,7 +650,9 @@ class SqliteStore(Store):
                         _stamp(now - FORWARD_CLAIM_TIMEOUT),
                     ),
                 ).rowcount
-            row = conn.execute(_FORWARDS + " WHERE f.question_id = ?", (question_id,)).fetchone()
+            row = conn.execute(
+                FORWARDS_QUERY + " WHERE f.question_id = ?", (question_id,)
+            ).fetchone()
         return ForwardClaim(_forward(row), claimed=claimed == 1)
 
     def forward_posted(self, forward_id: int, experts_ts: str) -> None:
@@ -673,13 +667,13 @@ class SqliteStore(Store):
 
     def get_forward(self, forward_id: int) -> StoredForward | None:
         with self._read() as conn:
-            row = conn.execute(_FORWARDS + " WHERE f.id = ?", (forward_id,)).fetchone()
+            row = conn.execute(FORWARDS_QUERY + " WHERE f.id = ?", (forward_id,)).fetchone()
             return None if row is None else self._with_replies(conn, _forward(row))
 
     def forward_in_thread(self, experts_channel: str, thread_ts: str) -> StoredForward | None:
         with self._read() as conn:
             row = conn.execute(
-                _FORWARDS + " WHERE f.experts_channel = ? AND f.experts_ts = ?",
+                FORWARDS_QUERY + " WHERE f.experts_channel = ? AND f.experts_ts = ?",
                 (experts_channel, thread_ts),
             ).fetchone()
         return None if row is None else _forward(row)
@@ -747,7 +741,7 @@ class SqliteStore(Store):
         low, high = _period(since, until)
         with self._read() as conn:
             rows = conn.execute(
-                _FORWARDS + " WHERE f.experts_ts IS NOT NULL AND f.created_at >= ? "
+                FORWARDS_QUERY + " WHERE f.experts_ts IS NOT NULL AND f.created_at >= ? "
                 "AND f.created_at < ? ORDER BY f.id",
                 (low, high),
             ).fetchall()
@@ -840,12 +834,6 @@ def _question(row: sqlite3.Row) -> StoredQuestion:
         channel_id=row["channel_id"],
         created_at=dt.datetime.fromisoformat(row["created_at"]),
     )
-
-
-_FORWARDS = (
-    "SELECT f.*, q.text AS question, q.entry_id, q.score, q.user_id AS asker_id, "
-    "q.channel_id, q.thread_ts FROM forwards f JOIN questions q ON q.id = f.question_id"
-)
 
 
 def _forward(row: sqlite3.Row) -> StoredForward:
