@@ -10,6 +10,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,3 +130,18 @@ def wait_healthy(server: Server, timeout: float = 20.0, workers: int = 1) -> Non
             pass
         time.sleep(0.1)
     raise AssertionError("server did not become healthy")
+
+
+@contextmanager
+def running_servers(
+    fake: FakeSlack, db: Path | str, folder: Path, count: int = 2
+) -> Iterator[list[Server]]:
+    """`count` servers of one worker each, started together on `db`, healthy, then stopped."""
+    started = [start_server(fake, db, folder / f"server{n}.log") for n in range(count)]
+    try:
+        for server in started:
+            wait_healthy(server)
+        yield started
+    finally:
+        for server in started:
+            server.stop()

@@ -19,7 +19,7 @@ import pytest
 from bot.slack.background import THREADS
 from tests.bot.slack import slack_requests as rq
 from tests.bot.slack.fake_slack import FakeSlack
-from tests.bot.slack.server_process import Server, start_server, wait_healthy
+from tests.bot.slack.server_process import Server, running_servers, start_server, wait_healthy
 from tests.bot.store.test_faults import another_apps_file
 
 QUESTION = "how many tokens does an STA user use per month?"
@@ -38,16 +38,8 @@ def fake() -> Iterator[FakeSlack]:
 def servers(fake: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Server]]:
     """Two server processes, one worker each, sharing one database file."""
     folder = tmp_path_factory.mktemp("e2e")
-    started = [
-        start_server(fake, folder / "tokenbot.db", folder / f"server{n}.log") for n in (0, 1)
-    ]
-    try:
-        for server in started:
-            wait_healthy(server)
+    with running_servers(fake, folder / "tokenbot.db", folder) as started:
         yield started
-    finally:
-        for server in started:
-            server.stop()
 
 
 @pytest.fixture

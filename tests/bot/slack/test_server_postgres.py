@@ -27,7 +27,13 @@ from tests.bot.postgres import Server as PostgresServer
 from tests.bot.postgres import fresh_database
 from tests.bot.slack import slack_requests as rq
 from tests.bot.slack.fake_slack import FakeSlack
-from tests.bot.slack.server_process import ROOT, Server, start_server, wait_healthy
+from tests.bot.slack.server_process import (
+    ROOT,
+    Server,
+    running_servers,
+    start_server,
+    wait_healthy,
+)
 
 QUESTION = "how many tokens does an STA user use per month?"
 REFERENCE = re.compile(r"Token estimate (E-[0-9A-Z]+)")
@@ -52,14 +58,8 @@ def servers(
 ) -> Iterator[list[Server]]:
     """Two server processes, one worker each, started together on one fresh database."""
     folder = tmp_path_factory.mktemp("pg-e2e")
-    started = [start_server(fake, database, folder / f"server{n}.log") for n in (0, 1)]
-    try:
-        for server in started:
-            wait_healthy(server)
+    with running_servers(fake, database, folder) as started:
         yield started
-    finally:
-        for server in started:
-            server.stop()
 
 
 @pytest.fixture
