@@ -191,25 +191,25 @@ class Tuning:
     """
 
     # tuned: begin (written by `python benchmarks/tune_matching.py --write`)
-    phrasing: float = 0.264
+    phrasing: float = 0.33
     centroid: float = 0.562
     cover: float = 0.45
     body: float = 0.4
     prototype: float = 0.875
     calibration: tuple[float, ...] = (
-        0.873,
-        2.765,
-        0.033,
-        2.805,
-        1.833,
-        2.237,
-        0.673,
-        1.386,
-        -0.254,
-        -1.582,
-        -2.275,
+        0.748,
+        2.772,
+        -0.129,
+        2.948,
+        1.751,
+        2.083,
+        0.691,
+        1.48,
+        -0.261,
+        -1.482,
+        -2.38,
     )
-    bias: float = -2.45
+    bias: float = -2.344
     # tuned: end
     answer: float = ANSWER_CUTOFF
     suggest: float = SUGGEST_CUTOFF

@@ -143,10 +143,18 @@ class TestNormalisation:
             ("virtual agent", "va"),
             ("agentic virtual agent", "ava"),
             ("roll over", "carryover"),
+            ("use-it-or-lose-it", "carryover"),
+            ("exceeding", "overage"),
+            ("went over", "overage"),
+            ("sizing", "estimate"),
         ],
     )
     def test_folds_synonyms_into_one_concept(self, text: str, concept: str) -> None:
         assert tokenize(text) == [concept]
+
+    def test_over_the_allocation_is_an_overage_not_a_stop_word(self) -> None:
+        assert tokenize("we went over the free tokens") == ["overage", "free", "token"]
+        assert tokenize("users w/o STA perms") == ["user", "no", "sta", "permission"]
 
     def test_corrects_typos_to_known_words(self) -> None:
         assert search(INDEX, "do unusd tokens rol over").entry_id == "carryover"
