@@ -197,19 +197,19 @@ class Tuning:
     body: float = 0.4
     prototype: float = 0.875
     calibration: tuple[float, ...] = (
-        0.748,
-        2.772,
-        -0.129,
-        2.948,
-        1.751,
-        2.083,
-        0.691,
-        1.48,
-        -0.261,
-        -1.482,
-        -2.38,
+        0.815,
+        2.862,
+        0.028,
+        2.957,
+        1.714,
+        2.129,
+        0.639,
+        1.297,
+        -0.255,
+        -1.524,
+        -2.346,
     )
-    bias: float = -2.344
+    bias: float = -2.281
     # tuned: end
     answer: float = ANSWER_CUTOFF
     suggest: float = SUGGEST_CUTOFF

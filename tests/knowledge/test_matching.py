@@ -147,6 +147,9 @@ class TestNormalisation:
             ("exceeding", "overage"),
             ("went over", "overage"),
             ("sizing", "estimate"),
+            ("ran out", "overage"),
+            ("top-up", "buy"),
+            ("leftover", "unused"),
         ],
     )
     def test_folds_synonyms_into_one_concept(self, text: str, concept: str) -> None:
