@@ -6,22 +6,36 @@ Every phrasing of every entry and every curated out-of-scope question is held ou
 (whole paraphrase groups together, `knowledge.evaluation.assign_folds`) and matched by an index
 built without it. The rank weights are chosen to put the right entry first most often; the
 calibration is a logistic regression of "the first entry is right" on the matcher's evidence.
-No evaluation file is read. The script prints the cross-validated figures (calibration fitted on
-the other folds only) and the `Tuning` defaults to paste into `knowledge/matching.py`.
+The script prints the cross-validated figures (calibration fitted on the other folds only).
+
+Then one labelled file is read, `../shared/eval/dev-questions.yml` (the questions design.md
+names for tuning; `--real FILE` for another): the calibration's log-odds are mapped onto real
+questions by a slope and a shift (`knowledge.tuning.fit_recalibration`), because held-out
+curated phrasings are harder than real questions. No other evaluation file is read. Last, the
+`Tuning` defaults, which `--write` puts into `knowledge/matching.py`.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import re
 import time
 from pathlib import Path
 
 from knowledge import loader, matching
-from knowledge.evaluation import FOLDS, GROUP_OVERLAP, cross_validate, cross_validation_report
+from knowledge.evaluation import (
+    FOLDS,
+    GROUP_OVERLAP,
+    cross_validate,
+    cross_validation_report,
+    first_choice_log_odds,
+)
 from knowledge.matching import DEFAULT_TUNING, Tuning
-from knowledge.tuning import fit_calibration, fit_rank, nested_matches
+from knowledge.tuning import fit_calibration, fit_rank, fit_recalibration, nested_matches
+
+DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev-questions.yml"
 
 
 def main() -> None:
@@ -32,6 +46,9 @@ def main() -> None:
         type=float,
         default=GROUP_OVERLAP,
         help="concept-token Jaccard at which phrasings are held out together",
+    )
+    parser.add_argument(
+        "--real", type=Path, default=DEV, help="labelled real questions for the recalibration"
     )
     parser.add_argument(
         "--write", action="store_true", help="write the fitted defaults into knowledge/matching.py"
@@ -52,6 +69,15 @@ def main() -> None:
     report = cross_validation_report(held, nested_matches(held, ids, tuning), ids, tuning)
     print("cross-validated verdicts (calibration fitted on the other folds):")
     print(report.summary())
+    real = loader.load_labelled_questions(args.real)
+    log_odds, labels = first_choice_log_odds(kb.entries, real, tuning, kb.negatives)
+    tuning = fit_recalibration(log_odds, labels, tuning)
+    print(
+        f"recalibrated on {len(real)} real questions ({args.real.name}): "
+        f"slope {tuning.real_slope}, shift {tuning.real_shift}; the answer cut-off "
+        f"{tuning.answer:.3f} now falls at a cross-validated confidence of "
+        f"{_cross_validated(tuning.answer, tuning):.3f}"
+    )
     block = tuned_block(tuning)
     unchanged = all(
         getattr(tuning, f.name) == getattr(DEFAULT_TUNING, f.name)
@@ -67,6 +93,13 @@ def main() -> None:
     print(block)
 
 
+def _cross_validated(probability: float, tuning: Tuning) -> float:
+    """The cross-validated calibration's probability at which the recalibrated one is
+    `probability`."""
+    z = (math.log(probability / (1.0 - probability)) - tuning.real_shift) / tuning.real_slope
+    return 1.0 / (1.0 + math.exp(-z))
+
+
 _TUNED = re.compile(r"    # tuned: begin.*?    # tuned: end\n", re.DOTALL)
 
 
@@ -79,6 +112,8 @@ def tuned_block(tuning: Tuning) -> str:
     lines.extend(f"        {weight!r}," for weight in tuning.calibration)
     lines.append("    )")
     lines.append(f"    bias: float = {tuning.bias!r}")
+    lines.append(f"    real_slope: float = {tuning.real_slope!r}")
+    lines.append(f"    real_shift: float = {tuning.real_shift!r}")
     lines.append("    # tuned: end\n")
     return "\n".join(lines)
 

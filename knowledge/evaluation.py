@@ -7,6 +7,7 @@ predict how the matcher does on phrasings it has never seen.
 
 from __future__ import annotations
 
+import math
 import statistics
 import zlib
 from collections import Counter
@@ -120,6 +121,27 @@ def evaluate(
         seconds = timer() - started
         outcomes.append(Outcome(question, match, judge(question, match), seconds))
     return Report(tuple(outcomes))
+
+
+def first_choice_log_odds(
+    entries: Sequence[Entry],
+    questions: Sequence[LabelledQuestion],
+    tuning: Tuning,
+    negatives: Sequence[str] = (),
+) -> tuple[list[float], list[int]]:
+    """For each question (its own text left out of the knowledge base): the log-odds `tuning`'s
+    calibration gives its first entry, and whether that entry is the expected one (never, for
+    an out-of-scope question). What `tuning.fit_recalibration` is fitted on."""
+    index = build_index(entries, exclude=[q.text for q in questions], negatives=negatives)
+    log_odds, labels = [], []
+    for question in questions:
+        match = search(index, question.text, tuning=tuning)
+        first = match.entry_id or (match.suggestions[0].entry_id if match.suggestions else None)
+        probability = min(max(match.score, 1e-6), 1.0 - 1e-6)
+        recalibrated = math.log(probability / (1.0 - probability))
+        log_odds.append((recalibrated - tuning.real_shift) / tuning.real_slope)
+        labels.append(int(question.expect is not None and first == question.expect))
+    return log_odds, labels
 
 
 # -- cross-validation on the knowledge base itself ---------------------------------------------

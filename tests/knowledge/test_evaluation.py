@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from knowledge.evaluation import (
     assign_folds,
@@ -10,9 +11,9 @@ from knowledge.evaluation import (
     cross_validation_report,
     paraphrase_groups,
 )
-from knowledge.matching import decide
+from knowledge.matching import DEFAULT_TUNING, confidence, decide
 from knowledge.normalise import views
-from knowledge.tuning import fit_logistic
+from knowledge.tuning import fit_calibration, fit_logistic, fit_recalibration
 from tests.conftest import make_entry
 
 ENTRIES = [
@@ -79,6 +80,43 @@ class TestLogistic:
         boundary = -bias / weights[0]
         assert weights[0] > 0
         assert math.isclose(boundary, 0.35, abs_tol=0.1)
+
+
+class TestRecalibration:
+    """Platt scaling of the cross-validated log-odds onto real questions."""
+
+    def test_an_underconfident_calibration_is_shifted_up(self) -> None:
+        # Real questions are right 9 times in 10 where the calibration says one in two.
+        log_odds = [0.0] * 100 + [-3.0] * 20 + [3.0] * 20
+        labels = [1] * 90 + [0] * 10 + [0] * 20 + [1] * 20
+        fitted = fit_recalibration(log_odds, labels, DEFAULT_TUNING)
+        at_zero = 1.0 / (1.0 + math.exp(-fitted.real_shift))
+        assert 0.75 < at_zero < 0.92
+        assert fitted.real_slope > 1.0
+
+    def test_a_calibration_that_is_already_right_is_left_almost_alone(self) -> None:
+        log_odds = [x / 4 for x in range(-16, 17) for _ in range(8)]
+        labels = []
+        for x in range(-16, 17):
+            right = round(8 / (1 + math.exp(-x / 4)))
+            labels.extend([1] * right + [0] * (8 - right))
+        fitted = fit_recalibration(log_odds, labels, DEFAULT_TUNING)
+        assert abs(fitted.real_slope - 1.0) < 0.15
+        assert abs(fitted.real_shift) < 0.15
+
+    def test_the_recalibration_moves_the_confidence_a_question_is_answered_at(self) -> None:
+        values = [0.0] * len(DEFAULT_TUNING.calibration)
+        plain = replace(DEFAULT_TUNING, bias=0.5, real_slope=1.0, real_shift=0.0)
+        assert math.isclose(confidence(values, plain), 1 / (1 + math.exp(-0.5)))
+        sharper = replace(plain, real_slope=2.0, real_shift=0.2)
+        assert math.isclose(confidence(values, sharper), 1 / (1 + math.exp(-1.2)))
+
+    def test_the_cross_validated_calibration_starts_without_a_recalibration(self) -> None:
+        held = cross_validate(ENTRIES, NEGATIVES, folds=3)
+        ids = ("carryover", "copilot-rate")
+        shifted = replace(DEFAULT_TUNING, real_slope=2.0, real_shift=1.0)
+        fitted = fit_calibration(held, ids, shifted)
+        assert (fitted.real_slope, fitted.real_shift) == (1.0, 0.0)
 
 
 class TestLongPostsInCrossValidation:
