@@ -626,33 +626,35 @@ def choose(
     The whole message (the first view) is the verdict whenever it can be answered: it has all
     the context. Its sentences are consulted only when it cannot, and a sentence's answer
     stands only if its entry is among the whole message's `AGREE` best candidates; otherwise
-    it is offered as a "did you mean". (A sentence alone, "How is that billed?", "token
-    cost?", often reads confidently like an entry its context rules out; in cross-validation
-    on the curated long posts, letting the likeliest view win gave 4 wrong answers in 96, this
-    rule 1.) With `exact`, a whole message worded exactly like a phrasing of one entry is
-    answered by it (see `decide`).
+    it is offered as a "did you mean" after the whole message's own choices. (A sentence
+    alone, "How is that billed?", "token cost?", often reads confidently like an entry its
+    context rules out; in cross-validation on the curated long posts, letting the likeliest
+    view win gave 4 wrong answers in 96, this rule 1.) With `exact`, a whole message worded
+    exactly like a phrasing of one entry is answered by it (see `decide`).
     """
     whole = decide(entry_ids, evidences[0], tuning, exact=exact)
     if whole.answered or len(evidences) == 1:
         return whole
     plausible = {entry_ids[c.position] for _, c in rank(evidences[0], tuning)[:AGREE]}
     best = whole
+    strays: list[Suggestion] = []
     for evidence in evidences[1:]:
         match = decide(entry_ids, evidence, tuning, exact=False)
         if match.entry_id is not None and plausible and match.entry_id not in plausible:
-            match = _offered(match, match.entry_id)
+            strays.append(Suggestion(match.entry_id, match.score))
+            continue
         if (match.answered, match.score) > (best.answered, best.score):
             best = match
-    return best
-
-
-def _offered(match: Match, entry_id: str) -> Match:
-    """An answer turned into a "did you mean", its entry offered first."""
-    first = next(
-        s for s in (*match.suggestions, Suggestion(entry_id, match.score)) if s.entry_id == entry_id
-    )
-    others = tuple(s for s in match.suggestions if s.entry_id != entry_id)
-    return Match(None, match.score, (first, *others)[:MAX_SUGGESTIONS], matched=match.matched)
+    if best.answered or not strays:
+        return best
+    # A sentence that reads like an entry the whole post rules out is offered after the
+    # whole post's own choices, never before them.
+    offered = list(best.suggestions)
+    for stray in sorted(strays, key=lambda s: -s.score):
+        if len(offered) < MAX_SUGGESTIONS and all(s.entry_id != stray.entry_id for s in offered):
+            offered.append(stray)
+    score = best.score if best.suggestions else offered[0].score
+    return Match(None, score, tuple(offered), matched=best.matched)
 
 
 def decide(

@@ -247,6 +247,14 @@ class TestLongPosts:
         assert match.entry_id is None
         assert [s.entry_id for s in match.suggestions][:1] == ["delta"]
 
+    def test_a_stray_sentence_never_displaces_the_whole_posts_own_choice(self) -> None:
+        """'Is that priced the same?' alone reads like another entry; the post's choice leads."""
+        whole = _evidence("context. more context. question?", (0, 0.52), (1, 0.5), (2, 0.2))
+        stranger = _evidence("Is that priced the same?", (3, 0.95))
+        match = choose(IDS, [whole, stranger], STEEP)
+        assert match.entry_id is None
+        assert [s.entry_id for s in match.suggestions] == ["alpha", "beta", "delta"]
+
     @pytest.mark.parametrize(
         ("post", "expected"),
         [
