@@ -207,21 +207,21 @@ class Tuning:
     body: float = 0.4
     prototype: float = 0.875
     calibration: tuple[float, ...] = (
-        0.815,
-        2.862,
-        0.028,
-        2.957,
-        1.714,
-        2.129,
-        0.639,
-        1.297,
-        -0.255,
-        -1.524,
-        -2.346,
+        0.832,
+        2.847,
+        0.05,
+        2.914,
+        1.725,
+        2.117,
+        0.664,
+        1.293,
+        -0.254,
+        -1.547,
+        -2.325,
     )
-    bias: float = -2.281
-    real_slope: float = 1.387
-    real_shift: float = -0.02
+    bias: float = -2.307
+    real_slope: float = 1.392
+    real_shift: float = -0.043
     # tuned: end
     answer: float = ANSWER_CUTOFF
     suggest: float = SUGGEST_CUTOFF
