@@ -207,21 +207,21 @@ class Tuning:
     body: float = 0.4
     prototype: float = 0.875
     calibration: tuple[float, ...] = (
-        0.832,
-        2.847,
-        0.05,
-        2.914,
-        1.725,
-        2.117,
-        0.664,
-        1.293,
-        -0.254,
-        -1.547,
-        -2.325,
+        0.824,
+        2.448,
+        0.336,
+        2.502,
+        1.381,
+        1.636,
+        0.765,
+        1.517,
+        -0.287,
+        -1.857,
+        -2.707,
     )
-    bias: float = -2.307
-    real_slope: float = 1.392
-    real_shift: float = -0.043
+    bias: float = -2.486
+    real_slope: float = 1.322
+    real_shift: float = -0.101
     # tuned: end
     answer: float = ANSWER_CUTOFF
     suggest: float = SUGGEST_CUTOFF
