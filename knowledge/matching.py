@@ -207,21 +207,21 @@ class Tuning:
     body: float = 0.4
     prototype: float = 0.875
     calibration: tuple[float, ...] = (
-        0.824,
-        2.448,
-        0.336,
-        2.502,
-        1.381,
-        1.636,
-        0.765,
-        1.517,
-        -0.287,
-        -1.857,
-        -2.707,
+        0.877,
+        2.421,
+        0.357,
+        2.55,
+        1.472,
+        1.595,
+        0.724,
+        1.442,
+        -0.274,
+        -1.858,
+        -2.811,
     )
-    bias: float = -2.486
-    real_slope: float = 1.322
-    real_shift: float = -0.101
+    bias: float = -2.441
+    real_slope: float = 1.4
+    real_shift: float = -0.01
     # tuned: end
     answer: float = ANSWER_CUTOFF
     suggest: float = SUGGEST_CUTOFF
