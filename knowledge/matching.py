@@ -201,27 +201,27 @@ class Tuning:
     """
 
     # tuned: begin (written by `python benchmarks/tune_matching.py --write`)
-    phrasing: float = 0.33
-    centroid: float = 0.562
+    phrasing: float = 0.413
+    centroid: float = 0.281
     cover: float = 0.45
     body: float = 0.4
     prototype: float = 0.875
     calibration: tuple[float, ...] = (
-        0.877,
-        2.421,
-        0.357,
-        2.55,
-        1.472,
-        1.595,
-        0.724,
-        1.442,
-        -0.274,
-        -1.858,
-        -2.811,
+        0.981,
+        2.571,
+        0.648,
+        2.123,
+        1.362,
+        2.134,
+        0.765,
+        1.163,
+        -0.29,
+        -1.795,
+        -2.478,
     )
-    bias: float = -2.441
-    real_slope: float = 1.4
-    real_shift: float = -0.01
+    bias: float = -2.556
+    real_slope: float = 1.465
+    real_shift: float = -0.02
     # tuned: end
     answer: float = ANSWER_CUTOFF
     suggest: float = SUGGEST_CUTOFF
