@@ -319,7 +319,9 @@ def render_cross_validation(cv: CrossValidationReport, folds: int, show: bool = 
     lines = [
         f"cross-validated on the knowledge base ({folds} folds: every phrasing and out-of-scope "
         "question matched by an index built without it; the shipped calibration was fitted on "
-        "such held-out texts, so benchmarks/tune_matching.py prints the stricter figures)",
+        "such held-out texts and then mapped onto real questions, which are easier, so these "
+        "figures answer more and more wrongly than real use; benchmarks/tune_matching.py "
+        "prints the strict nested figures)",
         render_report(cv.report, show=show, timed=False),
         "calibration (held-out texts by the matcher's confidence; out of scope never right):",
         *cv.summary().splitlines()[2:],
