@@ -10,7 +10,7 @@ The script prints the cross-validated figures (calibration fitted on the other f
 
 Then one labelled file is read, `../shared/eval/dev-questions.yml` (the questions design.md
 names for tuning; `--real FILE` for another): the calibration's log-odds are mapped onto real
-questions by a slope and a shift (`knowledge.tuning.fit_recalibration`), because held-out
+questions by a slope (`knowledge.tuning.fit_recalibration`), because held-out
 curated phrasings are harder than real questions. No other evaluation file is read. Last, the
 `Tuning` defaults, which `--write` puts into `knowledge/matching.py`.
 """
@@ -74,7 +74,7 @@ def main() -> None:
     tuning = fit_recalibration(log_odds, labels, tuning)
     print(
         f"recalibrated on {len(real)} real questions ({args.real.name}): "
-        f"slope {tuning.real_slope}, shift {tuning.real_shift}; the answer cut-off "
+        f"slope {tuning.real_slope}; the answer cut-off "
         f"{tuning.answer:.3f} now falls at a cross-validated confidence of "
         f"{_cross_validated(tuning.answer, tuning):.3f}"
     )
@@ -96,7 +96,7 @@ def main() -> None:
 def _cross_validated(probability: float, tuning: Tuning) -> float:
     """The cross-validated calibration's probability at which the recalibrated one is
     `probability`."""
-    z = (math.log(probability / (1.0 - probability)) - tuning.real_shift) / tuning.real_slope
+    z = math.log(probability / (1.0 - probability)) / tuning.real_slope
     return 1.0 / (1.0 + math.exp(-z))
 
 
@@ -113,7 +113,6 @@ def tuned_block(tuning: Tuning) -> str:
     lines.append("    )")
     lines.append(f"    bias: float = {tuning.bias!r}")
     lines.append(f"    real_slope: float = {tuning.real_slope!r}")
-    lines.append(f"    real_shift: float = {tuning.real_shift!r}")
     lines.append("    # tuned: end\n")
     return "\n".join(lines)
 

@@ -139,7 +139,7 @@ def first_choice_log_odds(
         first = match.entry_id or (match.suggestions[0].entry_id if match.suggestions else None)
         probability = min(max(match.score, 1e-6), 1.0 - 1e-6)
         recalibrated = math.log(probability / (1.0 - probability))
-        log_odds.append((recalibrated - tuning.real_shift) / tuning.real_slope)
+        log_odds.append(recalibrated / tuning.real_slope)
         labels.append(int(question.expect is not None and first == question.expect))
     return log_odds, labels
 

@@ -26,7 +26,7 @@ How a question is matched:
    `confidence`, the probability that answering with it is right. Its weights are fitted by
    cross-validation on the knowledge base itself (whole paraphrase groups and out-of-scope
    questions held out, the curated long posts matched view by view as a message is); only its
-   final slope and shift are fitted on real questions, the dev set design.md names for tuning,
+   final slope is fitted on real questions, the dev set design.md names for tuning,
    never on an evaluation file: `benchmarks/tune_matching.py`.
 6. **Decide**, with calibrated cut-offs:
 
@@ -34,9 +34,9 @@ How a question is matched:
      the break-even point of `WRONG_ANSWER_COST`: a wrong answer costs twice what a right one
      gains (a "did you mean" neither gains nor costs), so answer above 2/3. The calibration is
      fitted on held-out curated phrasings, which are harder than real questions (curators write
-     the odd wordings on purpose), then mapped onto real questions by a slope and a shift
-     fitted on the labelled dev questions (`Tuning.real_slope`, `Tuning.real_shift`): without
-     it, real first choices below the cut-off were right far more often than one time in three.
+     the odd wordings on purpose), then mapped onto real questions by a slope fitted on
+     the labelled dev questions (`Tuning.real_slope`): without it, real first choices below
+     the cut-off were right far more often than one time in three.
    * `SUGGEST_CUTOFF`: below the answer cut-off but at least this likely, offer "did you mean"
      choices, the first with its short answer inline: the best entry and the runners-up
      scoring at least `SUGGEST_RATIO` of it.
@@ -190,14 +190,14 @@ class Tuning:
     on the shipped knowledge base and out-of-scope sets, 2026-12-02); re-run it after the
     knowledge base changes and paste its output here.
 
-    `calibration` and `bias` are fitted on held-out curated phrasings. `real_slope` and
-    `real_shift` then map that calibration's log-odds onto real questions (Platt scaling):
-    they are fitted on the labelled questions design.md names for tuning
-    (`../shared/eval/dev-questions.yml`), because curated phrasings held out by paraphrase
-    group are harder than real questions (in cross-validation the 0.6-0.8 band is right about
-    two times in three; on the dev questions nearly always). Two numbers fitted on 145
+    `calibration` and `bias` are fitted on held-out curated phrasings. `real_slope` then maps
+    that calibration's log-odds onto real questions (as their multiple): it is fitted on the
+    labelled questions design.md names for tuning (`../shared/eval/dev-questions.yml`),
+    because curated phrasings held out by paraphrase group are harder than real questions (in
+    cross-validation the 0.6-0.8 band is right about two times in three; on the dev questions
+    nearly always). One number fitted on 145
     questions, pulled towards "no change" (`tuning.RECALIBRATION_L2`), so that no single
-    question moves them far.
+    question moves it far (a shift was fitted too at first; see `tuning.fit_recalibration`).
     """
 
     # tuned: begin (written by `python benchmarks/tune_matching.py --write`)
@@ -220,8 +220,7 @@ class Tuning:
         -2.789,
     )
     bias: float = -2.437
-    real_slope: float = 1.35
-    real_shift: float = 0.177
+    real_slope: float = 1.4
     # tuned: end
     answer: float = ANSWER_CUTOFF
     suggest: float = SUGGEST_CUTOFF
@@ -591,7 +590,7 @@ def log_odds(values: Sequence[float], tuning: Tuning = DEFAULT_TUNING) -> float:
 
 def confidence(values: Sequence[float], tuning: Tuning = DEFAULT_TUNING) -> float:
     """The calibrated probability that answering with the best candidate is right."""
-    z = tuning.real_shift + tuning.real_slope * log_odds(values, tuning)
+    z = tuning.real_slope * log_odds(values, tuning)
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 

@@ -83,40 +83,41 @@ class TestLogistic:
 
 
 class TestRecalibration:
-    """Platt scaling of the cross-validated log-odds onto real questions."""
+    """The cross-validated log-odds scaled onto real questions."""
 
-    def test_an_underconfident_calibration_is_shifted_up(self) -> None:
-        # Real questions are right 9 times in 10 where the calibration says one in two.
-        log_odds = [0.0] * 100 + [-3.0] * 20 + [3.0] * 20
-        labels = [1] * 90 + [0] * 10 + [0] * 20 + [1] * 20
+    def test_a_timid_calibration_is_sharpened(self) -> None:
+        # Real questions are right 19 times in 20 where the calibration says 3 in 4 (x = 1.1).
+        log_odds = [1.1] * 100 + [-1.1] * 100
+        labels = [1] * 95 + [0] * 5 + [0] * 95 + [1] * 5
         fitted = fit_recalibration(log_odds, labels, DEFAULT_TUNING)
-        at_zero = 1.0 / (1.0 + math.exp(-fitted.real_shift))
-        assert 0.75 < at_zero < 0.92
-        assert fitted.real_slope > 1.0
+        assert fitted.real_slope > 2.0
+        assert 0.9 < confidence_at(1.1, fitted.real_slope) < 0.96
 
     def test_a_calibration_that_is_already_right_is_left_almost_alone(self) -> None:
-        log_odds = [x / 4 for x in range(-16, 17) for _ in range(8)]
-        labels = []
+        log_odds, labels = [], []
         for x in range(-16, 17):
-            right = round(8 / (1 + math.exp(-x / 4)))
-            labels.extend([1] * right + [0] * (8 - right))
+            right = round(100 / (1 + math.exp(-x / 4)))
+            log_odds.extend([x / 4] * 100)
+            labels.extend([1] * right + [0] * (100 - right))
         fitted = fit_recalibration(log_odds, labels, DEFAULT_TUNING)
-        assert abs(fitted.real_slope - 1.0) < 0.15
-        assert abs(fitted.real_shift) < 0.15
+        assert abs(fitted.real_slope - 1.0) < 0.1
 
     def test_the_recalibration_moves_the_confidence_a_question_is_answered_at(self) -> None:
         values = [0.0] * len(DEFAULT_TUNING.calibration)
-        plain = replace(DEFAULT_TUNING, bias=0.5, real_slope=1.0, real_shift=0.0)
+        plain = replace(DEFAULT_TUNING, bias=0.5, real_slope=1.0)
         assert math.isclose(confidence(values, plain), 1 / (1 + math.exp(-0.5)))
-        sharper = replace(plain, real_slope=2.0, real_shift=0.2)
-        assert math.isclose(confidence(values, sharper), 1 / (1 + math.exp(-1.2)))
+        sharper = replace(plain, real_slope=2.0)
+        assert math.isclose(confidence(values, sharper), 1 / (1 + math.exp(-1.0)))
 
     def test_the_cross_validated_calibration_starts_without_a_recalibration(self) -> None:
         held = cross_validate(ENTRIES, NEGATIVES, folds=3)
         ids = ("carryover", "copilot-rate")
-        shifted = replace(DEFAULT_TUNING, real_slope=2.0, real_shift=1.0)
-        fitted = fit_calibration(held, ids, shifted)
-        assert (fitted.real_slope, fitted.real_shift) == (1.0, 0.0)
+        fitted = fit_calibration(held, ids, replace(DEFAULT_TUNING, real_slope=2.0))
+        assert fitted.real_slope == 1.0
+
+
+def confidence_at(log_odds: float, slope: float) -> float:
+    return 1.0 / (1.0 + math.exp(-slope * log_odds))
 
 
 class TestLongPostsInCrossValidation:
