@@ -11,9 +11,9 @@ Each question's own text is removed from the knowledge base first, as `tokenbot 
 `benchmarks/data/public-questions-2.yml`, `blind-c.yml` and `public-questions-3.yml` are
 deliberately not here: each was written before the changes it measures and is run rarely, by
 hand (`tokenbot kb eval FILE`); running them after every change would turn them into tuning
-sets. (On 2026-12-02 blind-c.yml was run on the matcher as the day began, once in between and
-at the end, and its failures were never looked at; public-questions-3.yml was run as the day
-began and at the end, and its failures were read only after that last run.)
+sets. (On 2026-12-02 blind-c.yml was run on the matcher as the day began, twice in between and at
+the end, and its failures were never looked at; public-questions-3.yml was run as the day
+began, once in between and at the end, and its failures were read after the run in between.)
 Half B of the blind set was inspected on 2026-12-02, so it is no longer blind.
 """
 
