@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from knowledge import loader, matching
+from knowledge.classifier import sigmoid
 from knowledge.evaluation import (
     FOLDS,
     GROUP_OVERLAP,
@@ -96,8 +97,7 @@ def main() -> None:
 def _cross_validated(probability: float, tuning: Tuning) -> float:
     """The cross-validated calibration's probability at which the recalibrated one is
     `probability`."""
-    z = math.log(probability / (1.0 - probability)) / tuning.real_slope
-    return 1.0 / (1.0 + math.exp(-z))
+    return sigmoid(math.log(probability / (1.0 - probability)) / tuning.real_slope)
 
 
 _TUNED = re.compile(r"    # tuned: begin.*?    # tuned: end\n", re.DOTALL)

@@ -67,6 +67,11 @@ SCOPE_SETTLED = 1e-3
 """A training text whose weighted error is below this is skipped (it is already fitted)."""
 
 
+def sigmoid(z: float) -> float:
+    """The logistic function, its argument clamped to +-30 so that exp never overflows."""
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
 @dataclass(frozen=True)
 class Analysed:
     """A text folded once, for every model: its folded words and its concept tokens."""
@@ -265,7 +270,7 @@ def train_scope_model(
             step += 1
             scale *= 1.0 - learn * l2
             z = bias + scale * value * sum(map(read, ids))
-            error = (1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))) - label) * balance[label]
+            error = (sigmoid(z) - label) * balance[label]
             if -SCOPE_SETTLED < error < SCOPE_SETTLED:
                 continue  # already fitted: the update would change nothing that matters
             change = learn * error * value / scale

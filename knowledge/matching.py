@@ -78,6 +78,7 @@ from knowledge.classifier import (
     ScopeModel,
     analyse,
     build_neighbours,
+    sigmoid,
     spread,
     train_scope_model,
 )
@@ -590,8 +591,7 @@ def log_odds(values: Sequence[float], tuning: Tuning = DEFAULT_TUNING) -> float:
 
 def confidence(values: Sequence[float], tuning: Tuning = DEFAULT_TUNING) -> float:
     """The calibrated probability that answering with the best candidate is right."""
-    z = tuning.real_slope * log_odds(values, tuning)
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+    return sigmoid(tuning.real_slope * log_odds(values, tuning))
 
 
 def search(

@@ -19,10 +19,10 @@ how the matcher behaves on wordings it has never seen.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import replace
 
+from knowledge.classifier import sigmoid
 from knowledge.evaluation import HeldOut
 from knowledge.matching import FEATURES, Match, Tuning, choose, features, rank
 
@@ -122,7 +122,7 @@ def fit_logistic(
             hessian[i][i] = l2
         for x, y in zip(data, labels, strict=True):
             z = sum(c * v for c, v in zip(coefficients, x, strict=True))
-            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+            p = sigmoid(z)
             weight = p * (1.0 - p)
             for i in range(width):
                 gradient[i] += (y - p) * x[i]
@@ -170,7 +170,7 @@ def fit_recalibration(
     for _ in range(NEWTON_STEPS):
         gradient, curvature = -2 * l2 * (slope - 1.0), 2 * l2
         for x, y in zip(log_odds, labels, strict=True):
-            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, slope * x))))
+            p = sigmoid(slope * x)
             gradient += (y - p) * x
             curvature += p * (1.0 - p) * x * x
         step = gradient / curvature

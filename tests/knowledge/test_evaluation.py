@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from knowledge.classifier import sigmoid
 from knowledge.evaluation import (
     assign_folds,
     cross_validate,
@@ -91,7 +92,7 @@ class TestRecalibration:
         labels = [1] * 95 + [0] * 5 + [0] * 95 + [1] * 5
         fitted = fit_recalibration(log_odds, labels, DEFAULT_TUNING)
         assert fitted.real_slope > 2.0
-        assert 0.9 < confidence_at(1.1, fitted.real_slope) < 0.96
+        assert 0.9 < sigmoid(1.1 * fitted.real_slope) < 0.96
 
     def test_a_calibration_that_is_already_right_is_left_almost_alone(self) -> None:
         log_odds, labels = [], []
@@ -114,10 +115,6 @@ class TestRecalibration:
         ids = ("carryover", "copilot-rate")
         fitted = fit_calibration(held, ids, replace(DEFAULT_TUNING, real_slope=2.0))
         assert fitted.real_slope == 1.0
-
-
-def confidence_at(log_odds: float, slope: float) -> float:
-    return 1.0 / (1.0 + math.exp(-slope * log_odds))
 
 
 class TestLongPostsInCrossValidation:
